@@ -1,0 +1,97 @@
+"""Writing the audit trail. Services call these explicitly, inside their own transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from crm.audit.models import AuditEvent
+from crm.core.request_context import current_ip, current_request_id
+
+# Fields never worth a history line.
+_SKIPPED_FIELDS = {"updated_at", "created_at", "password", "last_login", "search_text"}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-friendly form of a field value."""
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date | dt.time | decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The audited state of a record: its concrete fields, foreign keys shown by their target's name."""
+    state: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if field.name in _SKIPPED_FIELDS:
+            continue
+        if field.is_relation:
+            pk = getattr(instance, field.attname)
+            state[field.name] = None if pk is None else str(getattr(instance, field.name))
+        else:
+            state[field.name] = _plain(getattr(instance, field.attname))
+    return state
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
+
+
+def record_event(
+    *,
+    actor: Any,
+    action: str,
+    instance: models.Model | None = None,
+    changes: dict[str, Any] | None = None,
+    message: str = "",
+    actor_name: str = "",
+) -> AuditEvent:
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEvent.objects.create(
+        actor=actor if is_user else None,
+        actor_name=actor_name or (actor.get_username() if is_user else ""),
+        action=action,
+        content_type=ContentType.objects.get_for_model(instance) if instance is not None else None,
+        object_id=str(instance.pk) if instance is not None else "",
+        object_repr=str(instance)[:200] if instance is not None else "",
+        changes=changes or {},
+        message=message[:300],
+        ip_address=current_ip(),
+        request_id=current_request_id(),
+    )
+
+
+def record_create(*, actor: Any, instance: models.Model) -> AuditEvent:
+    after = snapshot(instance)
+    changes = {k: [None, v] for k, v in after.items() if v not in (None, "", [], {})}
+    return record_event(actor=actor, action=AuditEvent.Action.CREATE, instance=instance, changes=changes)
+
+
+def record_update(*, actor: Any, instance: models.Model, before: dict[str, Any],
+                  extra: dict[str, Any] | None = None) -> AuditEvent | None:
+    """Write the field diff since ``before`` (a snapshot()); nothing when nothing changed."""
+    changes = diff(before, snapshot(instance))
+    changes.update(extra or {})
+    if not changes:
+        return None
+    return record_event(actor=actor, action=AuditEvent.Action.UPDATE, instance=instance, changes=changes)
+
+
+def record_delete(*, actor: Any, instance: models.Model) -> AuditEvent:
+    return record_event(actor=actor, action=AuditEvent.Action.DELETE, instance=instance)
+
+
+def history_for(instance: models.Model):
+    """Audit rows of one record, newest first."""
+    return AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(instance), object_id=str(instance.pk)
+    ).select_related("actor")

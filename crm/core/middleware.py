@@ -1,0 +1,67 @@
+"""Request-wide plumbing: request ids for logs and audit, Prometheus metrics."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+from django.urls import Resolver404, resolve
+from prometheus_client import Counter, Histogram
+
+from crm.core.request_context import client_ip_var, request_id_var
+
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+REQUESTS = Counter("crm_http_requests_total", "HTTP requests served", ["method", "route", "status"])
+ERRORS = Counter("crm_http_errors_total", "HTTP requests that ended in a server error", ["route"])
+LATENCY = Histogram(
+    "crm_http_request_duration_seconds", "Time to serve an HTTP request", ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+class RequestIdMiddleware:
+    """Takes X-Request-ID from the proxy when it is sane, else makes one; echoes it on the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request.id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+        id_token = request_id_var.set(request.id)
+        ip_token = client_ip_var.set(ip or None)
+        try:
+            response = self.get_response(request)
+        finally:
+            request_id_var.reset(id_token)
+            client_ip_var.reset(ip_token)
+        response["X-Request-ID"] = request.id
+        return response
+
+
+def _route_of(request) -> str:
+    """The URL pattern name, so metrics don't explode with one label per record id."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return "unmatched"
+    return match.view_name or match.route or "unnamed"
+
+
+class MetricsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        route = _route_of(request)
+        LATENCY.labels(route).observe(time.perf_counter() - started)
+        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        if response.status_code >= 500:
+            ERRORS.labels(route).inc()
+        return response

@@ -1,0 +1,40 @@
+"""Left navigation: each app registers its entries in AppConfig.ready(); the shell shows those the user may use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Promise | str
+    url_name: str
+    icon: str  # a Bootstrap Icons name, e.g. "people"
+    module: str = ""  # permission module; the entry shows when the user may view it
+    section: str = "main"  # "main" or "admin"
+    order: int = 100
+    superuser_only: bool = False
+
+    def visible_to(self, user) -> bool:
+        if self.superuser_only:
+            return user.is_superuser
+        return not self.module or user.has_module_perm(self.module, "view")
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+_items: list[NavItem] = []
+
+
+def register_nav(*items: NavItem) -> None:
+    _items.extend(items)
+    _items.sort(key=lambda item: item.order)
+
+
+def nav_for(user, section: str) -> list[NavItem]:
+    return [item for item in _items if item.section == section and item.visible_to(user)]

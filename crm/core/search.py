@@ -1,0 +1,46 @@
+"""Global search across entities. Each app registers a provider; the top-bar search and /api/v1/search/ ask
+every provider for the user's visible matches. The customers issue replaces the simple providers with an index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    entity: str
+    id: int
+    title: str
+    subtitle: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SearchProvider:
+    entity: str
+    label: Promise | str
+    module: str
+    # (user, query, limit) -> hits already restricted to the user's data scope.
+    search: Callable[..., list[SearchHit]]
+
+
+_providers: dict[str, SearchProvider] = {}
+
+
+def register_search(provider: SearchProvider) -> None:
+    _providers[provider.entity] = provider
+
+
+def search_all(user, query: str, limit: int = 10) -> list[tuple[SearchProvider, list[SearchHit]]]:
+    query = query.strip()[:100]
+    if not query:
+        return []
+    results = []
+    for provider in _providers.values():
+        if user.has_module_perm(provider.module, "view"):
+            results.append((provider, provider.search(user, query, limit)))
+    return results
