@@ -69,3 +69,50 @@ def client_for(client):
         return client
 
     return make
+
+
+# --- Browser tests: Debian's chromium driven by Playwright -------------------------------------------------
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    import os
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls from tests are still safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    executable = os.environ.get("CRM_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server, settings):
+    """A fresh browser page (Chinese by default) with ``page.base_url`` pointing at the live server."""
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    browser_page = context.new_page()
+    browser_page.set_default_timeout(10_000)
+    browser_page.base_url = live_server.url
+    yield browser_page
+    context.close()
+
+
+@pytest.fixture
+def login(page):
+    """login(username, password=DEMO_PASSWORD): signs in through the real login page."""
+
+    def do_login(username: str, password: str = DEMO_PASSWORD):
+        page.goto(f"{page.base_url}/login/")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        return page
+
+    return do_login
