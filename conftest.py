@@ -1,4 +1,7 @@
-"""Shared fixtures: personas from the demo organisation, API clients, and mail/browser helpers."""
+"""Shared fixtures: personas from the demo organisation, API clients and the browser.
+
+The suite runs with crm/settings_test.py (fast hasher, Huey inline, mail kept in memory).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,6 @@ import pytest
 from rest_framework.test import APIClient
 
 DEMO_PASSWORD = "demo-Passw0rd"
-
-
-@pytest.fixture(autouse=True)
-def _fast_settings(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.HUEY["immediate"] = True
-    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 
 
 @pytest.fixture

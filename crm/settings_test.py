@@ -1,0 +1,12 @@
+"""Settings for the test suite: production settings with a fast hasher and the task queue run inline."""
+
+from crm.settings import *  # noqa: F403
+from crm.settings import HUEY
+
+HUEY = {**HUEY, "immediate": True}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
