@@ -1,0 +1,80 @@
+"""Data scope: which customers each kind of role sees, straight from the one queryset method everything uses."""
+
+import pytest
+
+from crm.accounts.models import Department, Role, User
+from crm.customers.models import Customer
+from crm.customers.services import create_customer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def book(org):
+    """One customer owned by each demo user, created through the service so departments follow owners."""
+    return {name: create_customer(actor=user, data={"name": f"{name} 的客户"}) for name, user in org.items()}
+
+
+def visible_names(user) -> set[str]:
+    return set(Customer.objects.visible_to(user).values_list("name", flat=True))
+
+
+def make_user(username: str, department: Department, scope: str, manager: User | None = None) -> User:
+    role, _ = Role.objects.get_or_create(code=f"scope-{scope}", defaults={
+        "name": f"scope {scope}", "data_scope": scope, "permissions": ["customers.view", "customers.edit"]})
+    user = User.objects.create_user(username=username, password="x", department=department, manager=manager)
+    user.roles.add(role)
+    return user
+
+
+def test_own_scope_sees_only_own_customers(book, rep):
+    assert visible_names(rep) == {"sales1 的客户"}
+
+
+def test_department_tree_scope_sees_sub_departments(book, manager):
+    assert visible_names(manager) == {"manager 的客户", "sales1 的客户", "sales2 的客户"}
+
+
+def test_department_scope_sees_own_department_only(book, org):
+    colleague = make_user("sales1b", org["sales1"].department, "department")
+    assert visible_names(colleague) == {"sales1 的客户"}
+
+
+def test_subordinates_scope_follows_the_manager_chain(book, org):
+    boss = make_user("boss", Department.objects.get(code="gm"), "subordinates")
+    User.objects.filter(username="manager").update(manager=boss)
+    # manager reports to boss; sales1 and sales2 report to manager.
+    assert visible_names(boss) == {"manager 的客户", "sales1 的客户", "sales2 的客户"}
+
+
+def test_all_scope_and_superuser_see_everything(book, admin_user, org):
+    everyone = make_user("auditor", Department.objects.get(code="gm"), "all")
+    assert visible_names(everyone) == set(Customer.objects.values_list("name", flat=True))
+    assert len(visible_names(admin_user)) == len(book)
+
+
+def test_several_roles_are_a_union(book, rep):
+    rep.roles.add(Role.objects.get(code="support"))  # department scope, but sales1's department
+    fresh = User.objects.get(pk=rep.pk)
+    peer = make_user("peer", rep.department, "own")
+    colleague_customer = create_customer(actor=peer, data={"name": "同部门客户"})
+    assert colleague_customer.name in visible_names(fresh)
+
+
+def test_without_the_module_permission_nothing_is_visible(book, org):
+    nobody = User.objects.create_user(username="no-roles", password="x", department=org["sales1"].department)
+    assert visible_names(nobody) == set()
+
+
+def test_inactive_users_see_nothing(book, rep):
+    rep.is_active = False
+    rep.save()
+    assert visible_names(User.objects.get(pk=rep.pk)) == set()
+
+
+def test_edit_needs_the_edit_permission(book, org):
+    viewer = User.objects.create_user(username="viewer", password="x", department=org["sales1"].department)
+    role = Role.objects.create(code="viewer", name="viewer", data_scope="all", permissions=["customers.view"])
+    viewer.roles.add(role)
+    assert Customer.objects.visible_to(viewer, "view").count() == len(book)
+    assert Customer.objects.visible_to(viewer, "edit").count() == 0
