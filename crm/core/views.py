@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -10,7 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import generic
 from huey.contrib.djhuey import HUEY
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
 from crm.core.fieldperms import restrict_form, visible_field_values
 from crm.core.search import search_all
@@ -151,6 +153,11 @@ def healthz(request):
 
 
 def metrics(request):
+    """Prometheus text. Under gunicorn (several processes) the figures of every worker are summed."""
+    if multiproc_dir := os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry, path=multiproc_dir)
+        return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
     return HttpResponse(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
 
