@@ -139,9 +139,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "login"
+LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "accounts:login"
 SESSION_COOKIE_AGE = int(os.environ.get("CRM_SESSION_AGE", str(8 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = True  # sliding expiry: idle sessions end, active ones continue
 SESSION_COOKIE_HTTPONLY = True

@@ -12,5 +12,13 @@ class AccountsConfig(AppConfig):
         from crm.core.permissions import Module, register_module
 
         # System management: users, departments, roles, dictionaries, settings, audit.
+        from crm.core.navigation import NavItem, register_nav
+
         register_module(Module(code="system", label=_("System management"),
                                actions=("view", "create", "edit", "delete"), admin_only=True))
+        register_nav(
+            NavItem(_("Users"), "accounts:user_list", "people", module="system", section="admin", order=10),
+            NavItem(_("Departments"), "accounts:department_list", "diagram-3", module="system", section="admin",
+                    order=20),
+            NavItem(_("Roles"), "accounts:role_list", "shield-lock", module="system", section="admin", order=30),
+        )

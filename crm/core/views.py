@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import generic
 from huey.contrib.djhuey import HUEY
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
+from crm.core.errors import DomainError
 from crm.core.fieldperms import restrict_form, visible_field_values
 from crm.core.search import search_all
 
@@ -76,7 +79,34 @@ class ScopedDetailView(ScopedQuerysetMixin, generic.DetailView):
         return context
 
 
-class ScopedFormMixin:
+class ServiceFormMixin:
+    """Hands valid form data to a service (``perform``) instead of form.save(); a DomainError becomes a form
+    error and nothing changes."""
+
+    def perform(self, form):  # pragma: no cover - subclasses call their service
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.object = self.perform(form)
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+            return self.form_invalid(form)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items() if hasattr(error, "error_dict") else []:
+                form.add_error(field if field in form.fields else None, messages)
+            if not hasattr(error, "error_dict"):
+                form.add_error(None, error.messages)
+            return self.form_invalid(form)
+        if success := self.get_success_message():
+            messages.success(self.request, success)
+        return HttpResponseRedirect(self.get_success_url())
+
+    def get_success_message(self) -> str:
+        return _("Saved.")
+
+
+class ScopedFormMixin(ServiceFormMixin):
     """Applies field-level rules to the form and hands the cleaned data to a service instead of form.save()."""
 
     def get_form(self, form_class=None):
@@ -91,9 +121,8 @@ class ScopedCreateView(ScopedFormMixin, ModulePermissionMixin, generic.CreateVie
     def create(self, data: dict):  # pragma: no cover - subclasses call their service
         raise NotImplementedError
 
-    def form_valid(self, form):
-        self.object = self.create(form.cleaned_data)
-        return HttpResponseRedirect(self.get_success_url())
+    def perform(self, form):
+        return self.create(form.cleaned_data)
 
 
 class ScopedUpdateView(ScopedFormMixin, ScopedQuerysetMixin, generic.UpdateView):
@@ -102,12 +131,11 @@ class ScopedUpdateView(ScopedFormMixin, ScopedQuerysetMixin, generic.UpdateView)
     def update(self, instance, data: dict):  # pragma: no cover - subclasses call their service
         raise NotImplementedError
 
-    def form_valid(self, form):
+    def perform(self, form):
         changed = {name: form.cleaned_data[name] for name in form.changed_data if not form.fields[name].disabled}
         # The form has already written its values onto self.object; the service gets a fresh copy so that
         # its audit diff sees the stored state.
-        self.object = self.update(self.get_object(), changed)
-        return HttpResponseRedirect(self.get_success_url())
+        return self.update(self.get_object(), changed)
 
 
 class HomeView(LoginRequiredMixin, generic.TemplateView):
@@ -131,6 +159,7 @@ class SearchView(LoginRequiredMixin, generic.TemplateView):
         query = self.request.GET.get("q", "")
         context["q"] = query
         context["results"] = search_all(self.request.user, query)
+        context["has_hits"] = any(hits for _provider, hits in context["results"])
         return context
 
 
@@ -183,4 +212,7 @@ def page_not_found(request, exception=None):
 
 
 def server_error(request):
-    return _error_page(request, 500, "errors/500.html")
+    if request.path.startswith("/api/"):
+        return _error_page(request, 500, "errors/500.html")
+    # Rendered without context processors: they may need the database that just failed.
+    return HttpResponse(loader.get_template("errors/500.html").render({}), status=500)

@@ -8,10 +8,15 @@ class CustomersConfig(AppConfig):
     verbose_name = _("Customers")
 
     def ready(self) -> None:
+        from crm.core.navigation import NavItem, register_nav
         from crm.core.permissions import Module, register_module
+        from crm.core.search import register_search
+        from crm.customers.search import PROVIDER
 
         register_module(Module(
             code="customers",
             label=_("Customers"),
             protected_fields={"customers.customer": ("phone", "email", "address", "remark")},
         ))
+        register_nav(NavItem(_("Customers"), "customers:list", "building", module="customers", order=10))
+        register_search(PROVIDER)

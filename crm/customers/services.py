@@ -5,10 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from crm.accounts.models import User
 from crm.audit import services as audit
+from crm.core.errors import DomainError
 from crm.customers.models import Customer
+
+
+def _check_owner(actor: User, owner: User | None) -> None:
+    """Giving a customer to someone else is an assignment, which needs its own permission."""
+    if owner is not None and owner.pk != actor.pk and not actor.has_module_perm("customers", "assign"):
+        raise DomainError(_("You may not assign customers to other users."), field="owner")
+    if owner is not None and not owner.is_active:
+        raise DomainError(_("The owner must be an active user."), field="owner")
 
 
 @transaction.atomic
@@ -16,6 +26,7 @@ def create_customer(*, actor: User, data: dict[str, Any]) -> Customer:
     """Creates a customer owned by ``data['owner']`` or the actor, in the owner's department."""
     fields = dict(data)
     owner = fields.pop("owner", None) or actor
+    _check_owner(actor, owner)
     customer = Customer(**fields, owner=owner, created_by=actor)
     customer.department_id = fields.get("department_id") or owner.department_id
     customer.full_clean()
@@ -26,6 +37,8 @@ def create_customer(*, actor: User, data: dict[str, Any]) -> Customer:
 
 @transaction.atomic
 def update_customer(*, actor: User, customer: Customer, data: dict[str, Any]) -> Customer:
+    if "owner" in data and data["owner"] is not None and data["owner"].pk != customer.owner_id:
+        _check_owner(actor, data["owner"])
     before = audit.snapshot(customer)
     for name, value in data.items():
         setattr(customer, name, value)

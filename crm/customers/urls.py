@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from crm.customers import views
 
 app_name = "customers"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.CustomerListView.as_view(), name="list"),
+    path("new/", views.CustomerCreateView.as_view(), name="create"),
+    path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.CustomerUpdateView.as_view(), name="edit"),
+    path("<int:pk>/delete/", views.CustomerDeleteView.as_view(), name="delete"),
+]

@@ -1,0 +1,93 @@
+from django import forms
+from django.contrib.auth import password_validation
+from django.utils.translation import gettext_lazy as _
+
+from crm.accounts.models import Department, Role, User
+from crm.core.permissions import field_choices, permission_choices
+
+
+class UserForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["username", "employee_no", "name", "phone", "email", "department", "manager", "position",
+                  "roles", "language", "is_active"]
+        widgets = {"roles": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = True
+        self.fields["manager"].queryset = User.objects.filter(is_active=True)
+        self.fields["department"].queryset = Department.objects.filter(is_active=True)
+
+
+class UserCreateForm(UserForm):
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            try:
+                password_validation.validate_password(first)
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class SetPasswordForm(forms.Form):
+    password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("New password again"), widget=forms.PasswordInput, strip=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        first, second = cleaned.get("password1"), cleaned.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", _("The two passwords differ."))
+        elif first:
+            password_validation.validate_password(first)
+        return cleaned
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["name", "phone", "email", "language"]
+
+
+class DepartmentForm(forms.ModelForm):
+    class Meta:
+        model = Department
+        fields = ["name", "code", "parent", "head", "sort_order", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["head"].queryset = User.objects.filter(is_active=True)
+        if self.instance.pk:
+            excluded = self.instance.descendant_ids(include_self=True)
+            self.fields["parent"].queryset = Department.objects.exclude(pk__in=excluded)
+
+
+class RoleForm(forms.ModelForm):
+    permissions = forms.MultipleChoiceField(label=_("Permissions"), required=False,
+                                            widget=forms.CheckboxSelectMultiple)
+    denied_read_fields = forms.MultipleChoiceField(label=_("Fields hidden"), required=False,
+                                                   widget=forms.CheckboxSelectMultiple)
+    denied_edit_fields = forms.MultipleChoiceField(label=_("Fields read-only"), required=False,
+                                                   widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Role
+        fields = ["name", "code", "description", "data_scope", "permissions", "denied_read_fields",
+                  "denied_edit_fields", "pool_claim_limit"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Built per form so modules registered by any app appear, in the active language.
+        self.fields["permissions"].choices = permission_choices()
+        fields = field_choices()
+        self.fields["denied_read_fields"].choices = fields
+        self.fields["denied_edit_fields"].choices = fields

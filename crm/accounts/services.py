@@ -1,0 +1,131 @@
+"""Changes to users, departments and roles. Each is atomic and leaves its audit row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
+
+from crm.accounts.models import Department, Role, User
+from crm.audit import services as audit
+from crm.audit.models import AuditEvent
+from crm.core.errors import DomainError
+
+
+def _apply(instance, data: dict[str, Any], m2m: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Sets plain fields on ``instance`` and returns the many-to-many values to set after saving."""
+    later = {}
+    for name, value in data.items():
+        if name in m2m:
+            later[name] = value
+        else:
+            setattr(instance, name, value)
+    return later
+
+
+@transaction.atomic
+def create_user(*, actor: User, data: dict[str, Any], password: str) -> User:
+    fields = dict(data)
+    roles = fields.pop("roles", [])
+    user = User(**fields)
+    user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    user.roles.set(roles)
+    audit.record_create(actor=actor, instance=user)
+    return user
+
+
+@transaction.atomic
+def update_user(*, actor: User, user: User, data: dict[str, Any]) -> User:
+    before = audit.snapshot(user)
+    old_roles = sorted(str(r) for r in user.roles.all())
+    later = _apply(user, data, m2m=("roles",))
+    if user.manager_id and user.manager_id == user.pk:
+        raise DomainError(_("A user cannot be their own manager."), field="manager")
+    if user.manager_id and user.pk in User.objects.get(pk=user.manager_id).subordinate_ids():
+        raise DomainError(_("This manager reports to the user already."), field="manager")
+    user.full_clean(exclude=["password"])
+    user.save()
+    extra = {}
+    if "roles" in later:
+        user.roles.set(later["roles"])
+        new_roles = sorted(str(r) for r in later["roles"])
+        if new_roles != old_roles:
+            extra["roles"] = [old_roles, new_roles]
+    audit.record_update(actor=actor, instance=user, before=before, extra=extra)
+    return user
+
+
+@transaction.atomic
+def set_password(*, actor: User, user: User, password: str) -> None:
+    """An admin's reset or the user's own change; the password itself never reaches the audit trail."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record_event(actor=actor, action=AuditEvent.Action.PASSWORD_CHANGE, instance=user)
+
+
+@transaction.atomic
+def create_department(*, actor: User, data: dict[str, Any]) -> Department:
+    department = Department(**data)
+    department.full_clean()
+    department.save()
+    audit.record_create(actor=actor, instance=department)
+    return department
+
+
+@transaction.atomic
+def update_department(*, actor: User, department: Department, data: dict[str, Any]) -> Department:
+    before = audit.snapshot(department)
+    _apply(department, data)
+    parent = department.parent
+    if parent is not None and (parent.pk == department.pk or parent.pk in department.descendant_ids()):
+        raise DomainError(_("A department cannot be placed under itself or one of its sub-departments."),
+                          field="parent")
+    department.full_clean()
+    department.save()
+    audit.record_update(actor=actor, instance=department, before=before)
+    return department
+
+
+@transaction.atomic
+def delete_department(*, actor: User, department: Department) -> None:
+    if department.children.exists():
+        raise DomainError(_("Move or delete its sub-departments first."))
+    if department.members.exists():
+        raise DomainError(_("Move its members to another department first."))
+    try:
+        with transaction.atomic():
+            audit.record_delete(actor=actor, instance=department)
+            department.delete()
+    except ProtectedError as exc:
+        raise DomainError(_("Records still belong to this department; move them first.")) from exc
+
+
+@transaction.atomic
+def create_role(*, actor: User, data: dict[str, Any]) -> Role:
+    role = Role(**data)
+    role.full_clean()
+    role.save()
+    audit.record_create(actor=actor, instance=role)
+    return role
+
+
+@transaction.atomic
+def update_role(*, actor: User, role: Role, data: dict[str, Any]) -> Role:
+    before = audit.snapshot(role)
+    _apply(role, data)
+    role.full_clean()
+    role.save()
+    audit.record_update(actor=actor, instance=role, before=before)
+    return role
+
+
+@transaction.atomic
+def delete_role(*, actor: User, role: Role) -> None:
+    if role.users.exists():
+        raise DomainError(_("Users still hold this role; take it from them first."))
+    audit.record_delete(actor=actor, instance=role)
+    role.delete()

@@ -1,0 +1,17 @@
+"""The customers' entry in global search. Simple and scoped; the customers issue replaces it with an index."""
+
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from crm.core.search import SearchHit, SearchProvider
+from crm.customers.models import Customer
+
+
+def search_customers(user, query: str, limit: int) -> list[SearchHit]:
+    matches = Customer.objects.visible_to(user).filter(
+        Q(name__icontains=query) | Q(phone=query) | Q(email__iexact=query)
+    ).only("pk", "name", "industry")[:limit]
+    return [SearchHit("customer", c.pk, c.name, c.industry, c.get_absolute_url()) for c in matches]
+
+
+PROVIDER = SearchProvider(entity="customer", label=_("Customers"), module="customers", search=search_customers)

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.core.mail import send_mail
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from crm.notifications.models import Notification
+from crm.notifications.services import send_due_reminders
+
+
+@db_task(retries=3, retry_delay=60)
+def send_notification_email(notification_id: int) -> None:
+    notification = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if notification is None or not notification.recipient.email:
+        return
+    link = f"\n\n{settings.CRM_SITE_URL}{notification.url}" if notification.url.startswith("/") else ""
+    send_mail(notification.title, f"{notification.body}{link}", None, [notification.recipient.email])
+
+
+@db_periodic_task(crontab(minute="*"))
+def deliver_due_reminders() -> None:
+    send_due_reminders()
