@@ -9,10 +9,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.accounts import signals  # noqa: F401  (log-in / log-out audit)
-        from crm.core.permissions import Module, register_module
 
         # System management: users, departments, roles, dictionaries, settings, audit.
         from crm.core.navigation import NavItem, register_nav
+        from crm.core.permissions import Module, register_module
 
         register_module(Module(code="system", label=_("System management"),
                                actions=("view", "create", "edit", "delete"), admin_only=True))

@@ -16,8 +16,14 @@ from django.utils.translation import gettext as _
 from django.views import generic
 
 from crm.accounts import services
-from crm.accounts.forms import (DepartmentForm, ProfileForm, RoleForm, SetPasswordForm, UserCreateForm,
-                                UserForm)
+from crm.accounts.forms import (
+    DepartmentForm,
+    ProfileForm,
+    RoleForm,
+    SetPasswordForm,
+    UserCreateForm,
+    UserForm,
+)
 from crm.accounts.models import DATA_SCOPE_LABELS, Department, Role, User
 from crm.core.errors import DomainError
 from crm.core.permissions import ACTIONS, modules

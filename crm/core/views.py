@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse

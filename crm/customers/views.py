@@ -5,12 +5,17 @@ from django.utils.translation import gettext as _
 from django.views import generic
 
 from crm.audit.services import history_for
+from crm.core.views import (
+    ScopedCreateView,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedQuerysetMixin,
+    ScopedUpdateView,
+)
 from crm.customers import services
 from crm.customers.filtersets import CustomerFilterSet
 from crm.customers.forms import CustomerForm
 from crm.customers.models import Customer
-from crm.core.views import (ScopedCreateView, ScopedDetailView, ScopedListView, ScopedQuerysetMixin,
-                            ScopedUpdateView)
 
 LIST_COLUMNS = ["name", "kind", "phone", "industry", "level"]
 SORTABLE = {"name", "-name", "updated_at", "-updated_at", "created_at", "-created_at", "level", "-level"}
