@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-DEMO_PASSWORD = "demo-Passw0rd"
+from tests_support import DEMO_PASSWORD  # noqa: E402,F401
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def update_user(*, actor: User, user: User, data: dict[str, Any]) -> User:
     later = _apply(user, data, m2m=("roles",))
     if user.manager_id and user.manager_id == user.pk:
         raise DomainError(_("A user cannot be their own manager."), field="manager")
-    if user.manager_id and user.pk in User.objects.get(pk=user.manager_id).subordinate_ids():
+    if user.manager_id and user.manager_id in user.subordinate_ids():
         raise DomainError(_("This manager reports to the user already."), field="manager")
     user.full_clean(exclude=["password"])
     user.save()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -92,8 +93,8 @@ class ServiceFormMixin:
             form.add_error(error.field if error.field in form.fields else None, error.message)
             return self.form_invalid(form)
         except ValidationError as error:
-            for field, messages in error.message_dict.items() if hasattr(error, "error_dict") else []:
-                form.add_error(field if field in form.fields else None, messages)
+            for field, field_messages in error.message_dict.items() if hasattr(error, "error_dict") else []:
+                form.add_error(field if field in form.fields else None, field_messages)
             if not hasattr(error, "error_dict"):
                 form.add_error(None, error.messages)
             return self.form_invalid(form)

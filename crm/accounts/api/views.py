@@ -1,3 +1,4 @@
+from axes.handlers.proxy import AxesProxyHandler
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -23,6 +24,11 @@ class ObtainTokenView(APIView):
         auth=[],
     )
     def post(self, request):
+        username = request.data.get("username", "") if hasattr(request.data, "get") else ""
+        if AxesProxyHandler.is_locked(request._request, credentials={"username": str(username)}):
+            from crm.accounts.views import lockout_response
+
+            return lockout_response(request._request, {"username": username})
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])

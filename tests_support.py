@@ -1,0 +1,3 @@
+"""Constants the tests share with conftest.py."""
+
+DEMO_PASSWORD = "demo-Passw0rd"
