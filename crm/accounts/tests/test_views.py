@@ -61,8 +61,10 @@ def test_an_expired_session_sends_the_user_back_to_login(client, rep):
 
 def test_password_change_keeps_the_user_signed_in_and_is_audited(client_for, rep):
     client = client_for(rep)
-    response = client.post(reverse("accounts:password_change"), {
-        "old_password": DEMO_PASSWORD, "new_password1": "Qwe!rty-2026x", "new_password2": "Qwe!rty-2026x"})
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": DEMO_PASSWORD, "new_password1": "Qwe!rty-2026x", "new_password2": "Qwe!rty-2026x"},
+    )
     assert response.status_code == 302
     rep.refresh_from_db()
     assert rep.check_password("Qwe!rty-2026x")
@@ -76,8 +78,16 @@ def test_profile_language_applies_at_once(client_for, rep):
     assert b'<html lang="en">' in client.get(reverse("home")).content
 
 
-@pytest.mark.parametrize("url_name", ["accounts:user_list", "accounts:department_list", "accounts:role_list",
-                                      "accounts:user_create", "accounts:role_create"])
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "accounts:user_list",
+        "accounts:department_list",
+        "accounts:role_list",
+        "accounts:user_create",
+        "accounts:role_create",
+    ],
+)
 def test_reps_cannot_open_admin_pages(client_for, rep, url_name):
     assert client_for(rep).get(reverse(url_name)).status_code == 403
 
@@ -85,35 +95,58 @@ def test_reps_cannot_open_admin_pages(client_for, rep, url_name):
 def test_admin_creates_a_department_a_role_and_a_user_who_then_signs_in(client_for, admin_user, client):
     admin = client_for(admin_user)
     sales = Department.objects.get(code="sales")
-    response = admin.post(reverse("accounts:department_create"), {
-        "name": "销售三部", "code": "sales3", "parent": sales.pk, "sort_order": 5, "is_active": "on"})
+    response = admin.post(
+        reverse("accounts:department_create"),
+        {"name": "销售三部", "code": "sales3", "parent": sales.pk, "sort_order": 5, "is_active": "on"},
+    )
     assert response.status_code == 302
     department = Department.objects.get(code="sales3")
     assert department.parent == sales
 
-    response = admin.post(reverse("accounts:role_create"), {
-        "name": "区域经理", "code": "area", "data_scope": "department_tree",
-        "permissions": ["customers.view", "customers.edit"], "denied_read_fields": ["customers.customer.phone"]})
+    response = admin.post(
+        reverse("accounts:role_create"),
+        {
+            "name": "区域经理",
+            "code": "area",
+            "data_scope": "department_tree",
+            "permissions": ["customers.view", "customers.edit"],
+            "denied_read_fields": ["customers.customer.phone"],
+        },
+    )
     assert response.status_code == 302
     role = Role.objects.get(code="area")
     assert role.permissions == ["customers.view", "customers.edit"]
 
-    response = admin.post(reverse("accounts:user_create"), {
-        "username": "zhao", "name": "赵敏", "department": department.pk, "roles": [role.pk], "is_active": "on",
-        "password1": "Secret-pass-2026", "password2": "Secret-pass-2026", "language": ""})
+    response = admin.post(
+        reverse("accounts:user_create"),
+        {
+            "username": "zhao",
+            "name": "赵敏",
+            "department": department.pk,
+            "roles": [role.pk],
+            "is_active": "on",
+            "password1": "Secret-pass-2026",
+            "password2": "Secret-pass-2026",
+            "language": "",
+        },
+    )
     assert response.status_code == 302
     user = User.objects.get(username="zhao")
     assert user.effective_data_scope == "department_tree" and user.department == department
     assert AuditEvent.objects.filter(action="create", object_repr="赵敏").exists()
 
     client.logout()
-    assert client.post(reverse("accounts:login"), {"username": "zhao", "password": "Secret-pass-2026"}).status_code == 302
+    assert (
+        client.post(reverse("accounts:login"), {"username": "zhao", "password": "Secret-pass-2026"}).status_code == 302
+    )
 
 
 def test_a_department_cannot_move_under_its_own_child(client_for, admin_user):
     sales, sales1 = Department.objects.get(code="sales"), Department.objects.get(code="sales1")
-    response = client_for(admin_user).post(reverse("accounts:department_edit", args=[sales.pk]), {
-        "name": sales.name, "code": "sales", "parent": sales1.pk, "sort_order": 1, "is_active": "on"})
+    response = client_for(admin_user).post(
+        reverse("accounts:department_edit", args=[sales.pk]),
+        {"name": sales.name, "code": "sales", "parent": sales1.pk, "sort_order": 1, "is_active": "on"},
+    )
     assert response.status_code == 200
     sales.refresh_from_db()
     assert sales.parent is None
@@ -127,7 +160,9 @@ def test_a_department_with_members_is_not_deleted(client_for, admin_user):
 
 def test_a_role_change_is_audited_field_by_field(client_for, admin_user):
     role = Role.objects.get(code="sales_rep")
-    client_for(admin_user).post(reverse("accounts:role_edit", args=[role.pk]), {
-        "name": role.name, "code": role.code, "data_scope": "department", "permissions": role.permissions})
+    client_for(admin_user).post(
+        reverse("accounts:role_edit", args=[role.pk]),
+        {"name": role.name, "code": role.code, "data_scope": "department", "permissions": role.permissions},
+    )
     event = AuditEvent.objects.filter(action="update", object_id=str(role.pk)).latest("id")
     assert event.changes["data_scope"] == ["own", "department"]
