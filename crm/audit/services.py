@@ -95,3 +95,15 @@ def history_for(instance: models.Model):
     return AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(instance), object_id=str(instance.pk)
     ).select_related("actor")
+
+
+def record_export(*, actor: Any, model: type[models.Model], count: int, filters: dict[str, Any]) -> AuditEvent:
+    """An export of ``count`` records of ``model`` with the filters the user had set."""
+    return record_event(actor=actor, action=AuditEvent.Action.EXPORT,
+                        changes={"model": model._meta.label_lower, "count": count, "filters": filters},
+                        message=f"{model._meta.verbose_name_plural}: {count}")
+
+
+def record_unmask(*, actor: Any, instance: models.Model, field: str) -> AuditEvent:
+    """A user was shown the unmasked value of a sensitive field."""
+    return record_event(actor=actor, action=AuditEvent.Action.UNMASK, instance=instance, changes={"field": field})
