@@ -11,6 +11,16 @@ from rest_framework.test import APIClient
 from tests_support import DEMO_PASSWORD  # noqa: E402,F401
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: cached rows of a rolled-back test must not leak into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def org(db):
     """The demo organisation: {"admin": User, "manager": …, "sales1": …, "sales2": …, "marketing1": …, …}."""

@@ -1,7 +1,17 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SystemConfig(AppConfig):
     name = "crm.system"
     label = "system"
-    verbose_name = "System"
+    verbose_name = _("System")
+
+    def ready(self) -> None:
+        from crm.core.navigation import NavItem, register_nav
+
+        register_nav(
+            NavItem(_("Dictionaries"), "system:dictionaries", "book", module="system", section="admin", order=60),
+            NavItem(_("Holidays"), "system:holidays", "calendar-event", module="system", section="admin", order=65),
+            NavItem(_("Settings"), "system:settings", "gear", module="system", section="admin", order=70),
+        )

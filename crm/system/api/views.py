@@ -1,0 +1,98 @@
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from crm.core.api.views import METHOD_ACTIONS, UserLanguageMixin
+from crm.system import services
+from crm.system.dictionaries import KINDS
+from crm.system.models import DictionaryItem, Holiday, SystemSettings
+
+
+class ReadForAllWriteForAdmins(permissions.BasePermission):
+    """Every signed-in user reads (forms need the picklists); changing needs system.<action>."""
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return request.user.has_module_perm("system", METHOD_ACTIONS.get(request.method, "edit"))
+
+
+class DictionaryItemSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True)
+    kind = serializers.ChoiceField(choices=list(KINDS))
+
+    class Meta:
+        model = DictionaryItem
+        fields = ["id", "kind", "code", "label", "label_zh", "label_en", "sort_order", "color", "is_active"]
+
+
+class DictionaryItemViewSet(UserLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                            mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Dictionary items; ?kind=industry picks one list. Items are deactivated, never deleted."""
+
+    serializer_class = DictionaryItemSerializer
+    permission_classes = [ReadForAllWriteForAdmins]
+    filterset_fields = ["kind", "is_active"]
+    search_fields = ["code", "label_zh", "label_en"]
+    ordering_fields = ["sort_order", "code"]
+
+    def get_queryset(self):
+        items = DictionaryItem.objects.all()
+        if not self.request.user.has_module_perm("system", "view"):
+            items = items.filter(is_active=True)
+        return items
+
+    def perform_create(self, serializer):
+        serializer.instance = services.create_dictionary_item(actor=self.request.user,
+                                                              data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        data = {k: v for k, v in serializer.validated_data.items() if k not in {"kind", "code"}}
+        serializer.instance = services.update_dictionary_item(actor=self.request.user, item=self.get_object(),
+                                                              data=data)
+
+
+class SystemSettingsSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SystemSettings
+        fields = ["company_name", "currency", "time_zone", "fiscal_year_start_month", "work_start", "work_end",
+                  "work_days"]
+
+
+class SystemSettingsView(UserLanguageMixin, APIView):
+    permission_classes = [ReadForAllWriteForAdmins]
+    serializer_class = SystemSettingsSerializer
+
+    def get(self, request):
+        return Response(SystemSettingsSerializer(SystemSettings.current()).data)
+
+    def patch(self, request):
+        serializer = SystemSettingsSerializer(SystemSettings.current(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        settings = services.update_settings(actor=request.user, data=serializer.validated_data)
+        return Response(SystemSettingsSerializer(settings).data)
+
+
+class HolidaySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Holiday
+        fields = ["id", "date", "name", "is_workday"]
+
+
+class HolidayViewSet(UserLanguageMixin, viewsets.ModelViewSet):
+    queryset = Holiday.objects.all()
+    serializer_class = HolidaySerializer
+    permission_classes = [ReadForAllWriteForAdmins]
+    filterset_fields = {"date": ["gte", "lte", "year"]}
+
+    def perform_create(self, serializer):
+        serializer.instance = services.save_holiday(actor=self.request.user, data=serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.save_holiday(actor=self.request.user, data=serializer.validated_data,
+                                                    holiday=self.get_object())
+
+    def perform_destroy(self, instance):
+        services.delete_holiday(actor=self.request.user, holiday=instance)

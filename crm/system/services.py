@@ -1,0 +1,57 @@
+"""Admin changes to dictionaries, settings and holidays, each audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+
+from crm.accounts.models import User
+from crm.audit import services as audit
+from crm.system.models import DictionaryItem, Holiday, SystemSettings
+
+
+def _save(actor: User, instance, data: dict[str, Any]):
+    is_new = instance.pk is None
+    before = {} if is_new else audit.snapshot(instance)
+    for name, value in data.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    instance.save()
+    if is_new:
+        audit.record_create(actor=actor, instance=instance)
+    else:
+        audit.record_update(actor=actor, instance=instance, before=before)
+    return instance
+
+
+@transaction.atomic
+def create_dictionary_item(*, actor: User, data: dict[str, Any]) -> DictionaryItem:
+    return _save(actor, DictionaryItem(), data)
+
+
+@transaction.atomic
+def update_dictionary_item(*, actor: User, item: DictionaryItem, data: dict[str, Any]) -> DictionaryItem:
+    """Items are deactivated, never deleted, so old records keep their labels."""
+    return _save(actor, item, data)
+
+
+@transaction.atomic
+def update_settings(*, actor: User, data: dict[str, Any]) -> SystemSettings:
+    settings = SystemSettings.objects.get(pk=SystemSettings.current().pk)
+    _save(actor, settings, data)
+    cache.delete(SystemSettings.CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(SystemSettings.CACHE_KEY))  # and again, for readers meanwhile
+    return settings
+
+
+@transaction.atomic
+def save_holiday(*, actor: User, data: dict[str, Any], holiday: Holiday | None = None) -> Holiday:
+    return _save(actor, holiday or Holiday(), data)
+
+
+@transaction.atomic
+def delete_holiday(*, actor: User, holiday: Holiday) -> None:
+    audit.record_delete(actor=actor, instance=holiday)
+    holiday.delete()

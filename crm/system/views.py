@@ -1,0 +1,117 @@
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
+from django.views import generic
+
+from crm.core.views import ModulePermissionMixin, ServiceFormMixin
+from crm.system import services
+from crm.system.dictionaries import KINDS
+from crm.system.forms import DictionaryItemForm, HolidayForm, SystemSettingsForm
+from crm.system.models import DictionaryItem, Holiday, SystemSettings
+
+
+class SystemMixin(ModulePermissionMixin):
+    module = "system"
+
+
+class DictionaryListView(SystemMixin, generic.ListView):
+    template_name = "system/dictionary_list.html"
+
+    def get_queryset(self):
+        self.kind = self.request.GET.get("kind") if self.request.GET.get("kind") in KINDS else next(iter(KINDS))
+        return DictionaryItem.objects.filter(kind=self.kind)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "kinds": KINDS, "kind": self.kind}
+
+
+class DictionaryItemCreateView(SystemMixin, ServiceFormMixin, generic.CreateView):
+    action = "create"
+    form_class = DictionaryItemForm
+    template_name = "accounts/form.html"
+
+    def get_initial(self):
+        return {"kind": self.request.GET.get("kind", "")}
+
+    def perform(self, form):
+        return services.create_dictionary_item(actor=self.request.user, data=form.cleaned_data)
+
+    def get_success_url(self):
+        return f"{reverse('system:dictionaries')}?kind={self.object.kind}"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "title": _("New dictionary item")}
+
+
+class DictionaryItemUpdateView(SystemMixin, ServiceFormMixin, generic.UpdateView):
+    action = "edit"
+    model = DictionaryItem
+    form_class = DictionaryItemForm
+    template_name = "accounts/form.html"
+
+    def perform(self, form):
+        changed = {name: form.cleaned_data[name] for name in form.changed_data if not form.fields[name].disabled}
+        return services.update_dictionary_item(actor=self.request.user, item=self.get_object(), data=changed)
+
+    def get_success_url(self):
+        return f"{reverse('system:dictionaries')}?kind={self.object.kind}"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "title": _("Edit dictionary item")}
+
+
+class SettingsView(SystemMixin, ServiceFormMixin, generic.UpdateView):
+    action = "edit"
+    form_class = SystemSettingsForm
+    template_name = "accounts/form.html"
+    success_url = reverse_lazy("system:settings")
+
+    def get_object(self, queryset=None):
+        return SystemSettings.objects.get(pk=SystemSettings.current().pk)
+
+    def perform(self, form):
+        return services.update_settings(actor=self.request.user, data=form.cleaned_data)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "title": _("System settings")}
+
+
+class HolidayListView(SystemMixin, generic.ListView):
+    template_name = "system/holiday_list.html"
+
+    def get_queryset(self):
+        year = self.request.GET.get("year", "")
+        holidays = Holiday.objects.all()
+        return holidays.filter(date__year=int(year)) if year.isdigit() and len(year) == 4 else holidays
+
+
+class HolidayFormView(SystemMixin, ServiceFormMixin, generic.UpdateView):
+    action = "edit"
+    model = Holiday
+    form_class = HolidayForm
+    template_name = "accounts/form.html"
+    success_url = reverse_lazy("system:holidays")
+
+    def get_object(self, queryset=None):
+        return get_object_or_404(Holiday, pk=self.kwargs["pk"]) if "pk" in self.kwargs else None
+
+    def perform(self, form):
+        return services.save_holiday(actor=self.request.user, data=form.cleaned_data, holiday=self.get_object())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("Holiday")
+        if self.object:
+            context["delete_url"] = reverse("system:holiday_delete", args=[self.object.pk])
+        return context
+
+
+class HolidayDeleteView(SystemMixin, generic.View):
+    action = "delete"
+
+    def post(self, request, pk):
+        services.delete_holiday(actor=request.user, holiday=get_object_or_404(Holiday, pk=pk))
+        messages.success(request, _("Deleted."))
+        return HttpResponseRedirect(reverse("system:holidays"))
