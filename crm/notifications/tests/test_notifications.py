@@ -1,0 +1,78 @@
+"""Notifications in the app and by e-mail (through a real SMTP server), and reminders delivered once."""
+
+import datetime as dt
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.urls import reverse
+from django.utils import timezone
+
+from crm.notifications.models import Notification
+from crm.notifications.services import notify, schedule_reminder, send_due_reminders
+from crm.notifications.tasks import deliver_due_reminders
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    yield inbox
+    controller.stop()
+
+
+def test_notify_with_email_delivers_a_mail_through_smtp(smtp, rep):
+    notify(rep, "客户即将进入公海", "华为技术 3 天后回到公海", url="/customers/1/", email=True)
+    assert len(smtp.messages) == 1
+    message = smtp.messages[0]
+    assert message.rcpt_tos == [rep.email]
+    assert "/customers/1/" in message.content.decode()
+    assert Notification.objects.filter(recipient=rep, read_at__isnull=True).count() == 1
+
+
+def test_a_due_reminder_is_delivered_once_even_if_the_task_runs_twice(smtp, rep):
+    schedule_reminder(actor=rep, recipient=rep, due_at=timezone.now() - dt.timedelta(minutes=1), title="回访客户")
+    schedule_reminder(actor=rep, recipient=rep, due_at=timezone.now() + dt.timedelta(days=1), title="明天再说")
+    deliver_due_reminders.call_local()
+    assert send_due_reminders() == 0
+    assert list(Notification.objects.filter(recipient=rep).values_list("title", flat=True)) == ["回访客户"]
+    assert len(smtp.messages) == 1
+
+
+def test_the_bell_shows_the_unread_count_and_the_centre_marks_read(client_for, rep):
+    first = notify(rep, "一")
+    notify(rep, "二")
+    client = client_for(rep)
+    assert b">2<" in client.get(reverse("notifications:badge")).content
+    client.post(reverse("notifications:read", args=[first.pk]))
+    assert b">1<" in client.get(reverse("notifications:badge")).content
+    client.post(reverse("notifications:read_all"))
+    assert client.get(reverse("notifications:badge")).content == b""
+
+
+def test_nobody_reads_or_marks_another_users_notifications(client_for, api_client_for, rep, other_rep):
+    theirs = notify(other_rep, "私密")
+    assert client_for(rep).post(reverse("notifications:read", args=[theirs.pk])).status_code == 404
+    assert "私密" not in client_for(rep).get(reverse("notifications:list")).content.decode()
+    api = api_client_for(rep)
+    assert api.get("/api/v1/notifications/").json()["count"] == 0
+    assert api.post(f"/api/v1/notifications/{theirs.pk}/read/").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.read_at is None
