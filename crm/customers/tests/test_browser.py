@@ -1,0 +1,41 @@
+"""In headless Chromium: a rep creates a customer and finds it; a rep of another department cannot."""
+
+import re
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_rep_creates_and_finds_a_customer_that_another_rep_cannot_see(org, page, login):
+    login("sales1")
+    page.goto(f"{page.base_url}/customers/")
+    page.click("#new-customer")
+    page.fill("#id_name", "杭州云帆科技")
+    page.fill("#id_phone", "0571-88886666")
+    page.click("#save")
+    page.wait_for_url(re.compile(r"/customers/\d+/$"))
+    url = page.url
+    page.goto(f"{page.base_url}/customers/")
+    assert page.locator("#customer-table").get_by_text("杭州云帆科技").is_visible()
+
+    page.fill("#global-search", "云帆")
+    page.wait_for_selector("#search-results >> text=杭州云帆科技")
+
+    page.click("#user-menu")
+    page.click("#logout")
+    page.wait_for_url(re.compile(r"/login/"))
+    login("sales2")
+    page.goto(f"{page.base_url}/search/?q=云帆")
+    assert page.get_by_text("杭州云帆科技").count() == 0
+    response = page.goto(url)
+    assert response.status == 404 and page.locator("#error-title").is_visible()
+
+
+def test_on_a_phone_the_menu_button_opens_the_navigation(org, page, login):
+    page.set_viewport_size({"width": 375, "height": 740})
+    login("sales1")
+    sidebar_link = page.locator("#sidebar").get_by_text("客户")
+    assert not sidebar_link.is_visible()
+    page.click("button[aria-controls=sidebar]")
+    sidebar_link.wait_for(state="visible")
