@@ -32,13 +32,11 @@ class RequestIdMiddleware:
         request.id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         forwarded = request.headers.get("X-Forwarded-For", "")
         ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
-        id_token = request_id_var.set(request.id)
-        ip_token = client_ip_var.set(ip or None)
-        try:
-            response = self.get_response(request)
-        finally:
-            request_id_var.reset(id_token)
-            client_ip_var.reset(ip_token)
+        # Set, not reset afterwards: Django logs 4xx/5xx responses after the middleware chain has returned,
+        # and those lines must carry the id too. The next request on this thread sets its own.
+        request_id_var.set(request.id)
+        client_ip_var.set(ip or None)
+        response = self.get_response(request)
         response["X-Request-ID"] = request.id
         return response
 
