@@ -41,6 +41,21 @@ class RequestIdMiddleware:
         return response
 
 
+class RejectNulBytesMiddleware:
+    """A NUL character is never valid input, and PostgreSQL refuses it deep in a query: answer 400 up front."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any("\x00" in key + "".join(values)
+                                         for key, values in request.GET.lists()):
+            from crm.core.views import bad_request
+
+            return bad_request(request)
+        return self.get_response(request)
+
+
 def _route_of(request) -> str:
     """The URL pattern name, so metrics don't explode with one label per record id."""
     try:
