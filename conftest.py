@@ -25,8 +25,11 @@ def _empty_cache():
 def org(db):
     """The demo organisation: {"admin": User, "manager": …, "sales1": …, "sales2": …, "marketing1": …, …}."""
     from crm.accounts.demo import load_organisation
+    from crm.system.demo import load as load_dictionaries
 
-    return load_organisation(DEMO_PASSWORD)
+    users = load_organisation(DEMO_PASSWORD)
+    load_dictionaries(users)  # the picklists (industries, levels…) business records refer to
+    return users
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@ from django import forms
 
 from crm.accounts.models import User
 from crm.customers.models import Customer
+from crm.system.dictionaries import dictionary_choices, dictionary_label
+
+DICTIONARY_FIELDS = {"industry": "industry", "source": "source", "level": "customer_level"}
 
 
 class CustomerForm(forms.ModelForm):
@@ -13,3 +16,11 @@ class CustomerForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = User.objects.filter(is_active=True)
+        # Picklists come from the dictionaries; a deactivated code already on the record stays selectable.
+        for name, kind in DICTIONARY_FIELDS.items():
+            choices = dictionary_choices(kind)
+            current = getattr(self.instance, name, "")
+            if current and current not in dict(choices):
+                choices.append((current, dictionary_label(kind, current)))
+            self.fields[name] = forms.ChoiceField(label=self.fields[name].label, required=False,
+                                                  choices=[("", "—"), *choices])

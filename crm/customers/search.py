@@ -11,7 +11,7 @@ def search_customers(user, query: str, limit: int) -> list[SearchHit]:
     matches = Customer.objects.visible_to(user).filter(
         Q(name__icontains=query) | Q(phone=query) | Q(email__iexact=query)
     ).only("pk", "name", "industry")[:limit]
-    return [SearchHit("customer", c.pk, c.name, c.industry, c.get_absolute_url()) for c in matches]
+    return [SearchHit("customer", c.pk, c.name, c.get_industry_display(), c.get_absolute_url()) for c in matches]
 
 
 PROVIDER = SearchProvider(entity="customer", label=_("Customers"), module="customers", search=search_customers)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 KINDS: dict[str, Promise | str] = {
@@ -34,22 +37,49 @@ def dictionary_choices(kind: str, include_inactive: bool = False) -> list[tuple[
     return [(item.code, item.label) for item in items]
 
 
-def dictionary_label(kind: str, code: str) -> str:
-    """The label of a code; inactive items still read well on old records, unknown codes show as they are."""
+def _labels(kind: str) -> dict[str, tuple[str, str]]:
+    """{code: (zh, en)} of one dictionary, cached: list pages show a label on every row."""
     from crm.system.models import DictionaryItem
 
-    item = DictionaryItem.objects.filter(kind=kind, code=code).first()
-    return item.label if item else code
+    key = f"dictionary-labels:{kind}"
+    labels = cache.get(key)
+    if labels is None:
+        labels = {code: (zh, en) for code, zh, en in
+                  DictionaryItem.objects.filter(kind=kind).values_list("code", "label_zh", "label_en")}
+        cache.set(key, labels, 300)
+    return labels
 
 
-def validate_dictionary_code(kind: str):
-    """A field validator: the value must be an active code of ``kind`` (empty passes; use blank=False to require)."""
+def forget_labels(kind: str) -> None:
+    cache.delete(f"dictionary-labels:{kind}")
 
-    def validate(value: str) -> None:
+
+def dictionary_label(kind: str, code: str) -> str:
+    """The label of a code; inactive items still read well on old records, unknown codes show as they are."""
+    if not code:
+        return ""
+    zh, en = _labels(kind).get(code, (code, code))
+    return en if (get_language() or "").startswith("en") else zh
+
+
+@deconstructible
+class DictionaryCodeValidator:
+    """A field validator: the value must be an active code of ``kind`` (empty passes; blank=False requires one)."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+
+    def __call__(self, value: str) -> None:
         from crm.system.models import DictionaryItem
 
-        if value and not DictionaryItem.objects.filter(kind=kind, code=value, is_active=True).exists():
+        if value and not DictionaryItem.objects.filter(kind=self.kind, code=value, is_active=True).exists():
             raise ValidationError(_("“%(value)s” is not in the %(kind)s list."),
-                                  params={"value": value, "kind": KINDS.get(kind, kind)}, code="unknown_code")
+                                  params={"value": value, "kind": KINDS.get(self.kind, self.kind)},
+                                  code="unknown_code")
 
-    return validate
+    def __eq__(self, other) -> bool:
+        return isinstance(other, DictionaryCodeValidator) and other.kind == self.kind
+
+
+def validate_dictionary_code(kind: str) -> DictionaryCodeValidator:
+    return DictionaryCodeValidator(kind)

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from crm.accounts.models import User
 from crm.audit import services as audit
+from crm.system.dictionaries import forget_labels
 from crm.system.models import DictionaryItem, Holiday, SystemSettings
 
 
@@ -28,13 +29,17 @@ def _save(actor: User, instance, data: dict[str, Any]):
 
 @transaction.atomic
 def create_dictionary_item(*, actor: User, data: dict[str, Any]) -> DictionaryItem:
-    return _save(actor, DictionaryItem(), data)
+    item = _save(actor, DictionaryItem(), data)
+    forget_labels(item.kind)
+    return item
 
 
 @transaction.atomic
 def update_dictionary_item(*, actor: User, item: DictionaryItem, data: dict[str, Any]) -> DictionaryItem:
     """Items are deactivated, never deleted, so old records keep their labels."""
-    return _save(actor, item, data)
+    _save(actor, item, data)
+    forget_labels(item.kind)
+    return item
 
 
 @transaction.atomic

@@ -122,3 +122,11 @@ def test_a_user_without_the_module_gets_403_in_the_error_format(api_client_for, 
     nobody = User.objects.create_user(username="nobody", password="x", department=Department.objects.first())
     response = api_client_for(nobody).get("/api/v1/customers/")
     assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
+
+
+def test_picklist_fields_accept_only_dictionary_codes(api_client_for, rep):
+    client = api_client_for(rep)
+    response = client.post("/api/v1/customers/", {"name": "x", "industry": "astrology"}, format="json")
+    assert response.status_code == 400 and "industry" in response.json()["error"]["fields"]
+    response = client.post("/api/v1/customers/", {"name": "x", "industry": "finance", "level": "A"}, format="json")
+    assert response.status_code == 201
