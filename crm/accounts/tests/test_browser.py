@@ -26,6 +26,27 @@ def test_a_rep_logs_in_in_chinese_and_in_english(org, page, login, chromium):
     context.close()
 
 
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_every_demo_user_logs_in_in_both_languages(org, page, chromium, locale):
+    context = chromium.new_context(locale=locale)
+    browser_page = context.new_page()
+    expected_lang = "en" if locale == "en-US" else "zh-hans"
+    home = "Home" if locale == "en-US" else "首页"
+    for username, user in org.items():
+        browser_page.goto(f"{page.base_url}/login/")
+        browser_page.fill("input[name=username]", username)
+        browser_page.fill("input[name=password]", "demo-Passw0rd")
+        browser_page.click("button[type=submit]")
+        browser_page.wait_for_url(re.compile(r"/$"))
+        assert browser_page.locator("html").get_attribute("lang") == expected_lang
+        assert browser_page.locator("#user-menu").inner_text().strip() == user.name
+        assert browser_page.locator("#sidebar").get_by_text(home).is_visible()
+        browser_page.click("#user-menu")
+        browser_page.click("#logout")
+        browser_page.wait_for_url(re.compile(r"/login/"))
+    context.close()
+
+
 def test_the_language_switch_changes_the_interface(org, page, login):
     login("sales1")
     page.click("#user-menu")
