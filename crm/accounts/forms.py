@@ -20,9 +20,8 @@ class UserForm(forms.ModelForm):
         self.fields["department"].queryset = Department.objects.filter(is_active=True)
 
 
-class UserCreateForm(UserForm):
-    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
-    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+class PasswordPairMixin:
+    """Two password fields that must match and pass the password validators."""
 
     def clean(self):
         cleaned = super().clean()
@@ -37,18 +36,14 @@ class UserCreateForm(UserForm):
         return cleaned
 
 
-class SetPasswordForm(forms.Form):
+class UserCreateForm(PasswordPairMixin, UserForm):
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput, strip=False)
+
+
+class SetPasswordForm(PasswordPairMixin, forms.Form):
     password1 = forms.CharField(label=_("New password"), widget=forms.PasswordInput, strip=False)
     password2 = forms.CharField(label=_("New password again"), widget=forms.PasswordInput, strip=False)
-
-    def clean(self):
-        cleaned = super().clean()
-        first, second = cleaned.get("password1"), cleaned.get("password2")
-        if first and second and first != second:
-            self.add_error("password2", _("The two passwords differ."))
-        elif first:
-            password_validation.validate_password(first)
-        return cleaned
 
 
 class ProfileForm(forms.ModelForm):

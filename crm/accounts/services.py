@@ -69,25 +69,16 @@ def set_password(*, actor: User, user: User, password: str) -> None:
 
 @transaction.atomic
 def create_department(*, actor: User, data: dict[str, Any]) -> Department:
-    department = Department(**data)
-    department.full_clean()
-    department.save()
-    audit.record_create(actor=actor, instance=department)
-    return department
+    return audit.save_with_audit(actor=actor, instance=Department(), data=data)
 
 
 @transaction.atomic
 def update_department(*, actor: User, department: Department, data: dict[str, Any]) -> Department:
-    before = audit.snapshot(department)
-    _apply(department, data)
-    parent = department.parent
+    parent = data.get("parent", department.parent)
     if parent is not None and (parent.pk == department.pk or parent.pk in department.descendant_ids()):
         raise DomainError(_("A department cannot be placed under itself or one of its sub-departments."),
                           field="parent")
-    department.full_clean()
-    department.save()
-    audit.record_update(actor=actor, instance=department, before=before)
-    return department
+    return audit.save_with_audit(actor=actor, instance=department, data=data)
 
 
 @transaction.atomic
@@ -106,21 +97,12 @@ def delete_department(*, actor: User, department: Department) -> None:
 
 @transaction.atomic
 def create_role(*, actor: User, data: dict[str, Any]) -> Role:
-    role = Role(**data)
-    role.full_clean()
-    role.save()
-    audit.record_create(actor=actor, instance=role)
-    return role
+    return audit.save_with_audit(actor=actor, instance=Role(), data=data)
 
 
 @transaction.atomic
 def update_role(*, actor: User, role: Role, data: dict[str, Any]) -> Role:
-    before = audit.snapshot(role)
-    _apply(role, data)
-    role.full_clean()
-    role.save()
-    audit.record_update(actor=actor, instance=role, before=before)
-    return role
+    return audit.save_with_audit(actor=actor, instance=role, data=data)
 
 
 @transaction.atomic

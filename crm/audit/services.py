@@ -107,3 +107,21 @@ def record_export(*, actor: Any, model: type[models.Model], count: int, filters:
 def record_unmask(*, actor: Any, instance: models.Model, field: str) -> AuditEvent:
     """A user was shown the unmasked value of a sensitive field."""
     return record_event(actor=actor, action=AuditEvent.Action.UNMASK, instance=instance, changes={"field": field})
+
+
+def save_with_audit(*, actor: Any, instance: models.Model, data: dict[str, Any]) -> models.Model:
+    """Sets ``data`` on ``instance``, validates, saves and writes the create or update row.
+
+    For simple records whose services add no rule of their own (departments, roles, dictionary items…).
+    """
+    is_new = instance.pk is None
+    before = {} if is_new else snapshot(instance)
+    for name, value in data.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    instance.save()
+    if is_new:
+        record_create(actor=actor, instance=instance)
+    else:
+        record_update(actor=actor, instance=instance, before=before)
+    return instance

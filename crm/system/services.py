@@ -13,23 +13,9 @@ from crm.system.dictionaries import forget_labels
 from crm.system.models import DictionaryItem, Holiday, SystemSettings
 
 
-def _save(actor: User, instance, data: dict[str, Any]):
-    is_new = instance.pk is None
-    before = {} if is_new else audit.snapshot(instance)
-    for name, value in data.items():
-        setattr(instance, name, value)
-    instance.full_clean()
-    instance.save()
-    if is_new:
-        audit.record_create(actor=actor, instance=instance)
-    else:
-        audit.record_update(actor=actor, instance=instance, before=before)
-    return instance
-
-
 @transaction.atomic
 def create_dictionary_item(*, actor: User, data: dict[str, Any]) -> DictionaryItem:
-    item = _save(actor, DictionaryItem(), data)
+    item = audit.save_with_audit(actor=actor, instance=DictionaryItem(), data=data)
     forget_labels(item.kind)
     return item
 
@@ -37,7 +23,7 @@ def create_dictionary_item(*, actor: User, data: dict[str, Any]) -> DictionaryIt
 @transaction.atomic
 def update_dictionary_item(*, actor: User, item: DictionaryItem, data: dict[str, Any]) -> DictionaryItem:
     """Items are deactivated, never deleted, so old records keep their labels."""
-    _save(actor, item, data)
+    audit.save_with_audit(actor=actor, instance=item, data=data)
     forget_labels(item.kind)
     return item
 
@@ -45,7 +31,7 @@ def update_dictionary_item(*, actor: User, item: DictionaryItem, data: dict[str,
 @transaction.atomic
 def update_settings(*, actor: User, data: dict[str, Any]) -> SystemSettings:
     settings = SystemSettings.objects.get(pk=SystemSettings.current().pk)
-    _save(actor, settings, data)
+    audit.save_with_audit(actor=actor, instance=settings, data=data)
     cache.delete(SystemSettings.CACHE_KEY)
     transaction.on_commit(lambda: cache.delete(SystemSettings.CACHE_KEY))  # and again, for readers meanwhile
     return settings
@@ -53,7 +39,7 @@ def update_settings(*, actor: User, data: dict[str, Any]) -> SystemSettings:
 
 @transaction.atomic
 def save_holiday(*, actor: User, data: dict[str, Any], holiday: Holiday | None = None) -> Holiday:
-    return _save(actor, holiday or Holiday(), data)
+    return audit.save_with_audit(actor=actor, instance=holiday or Holiday(), data=data)
 
 
 @transaction.atomic
