@@ -21,10 +21,10 @@ def _all_business(actions=BUSINESS_ACTIONS, exclude=("system",)) -> list[str]:
 ROLES = {
     # code: (name, data scope, permissions, denied read fields, pool claim limit)
     "admin": ("系统管理员", DataScope.ALL, lambda: [f"{m.code}.{a}" for m in modules() for a in m.actions], []),
-    "sales_manager": ("销售经理", DataScope.DEPARTMENT_TREE, lambda: _all_business(BUSINESS_ACTIONS + ("approve",)),
-                      []),
+    "sales_manager": ("销售经理", DataScope.DEPARTMENT_TREE,
+                      lambda: _all_business(BUSINESS_ACTIONS + ("approve", "unmask")), []),
     "sales_rep": ("销售代表", DataScope.OWN,
-                  lambda: _all_business(("view", "create", "edit", "import", "export")), []),
+                  lambda: _all_business(("view", "create", "edit", "import", "export", "unmask")), []),
     "marketing": ("市场专员", DataScope.DEPARTMENT, lambda: _all_business(("view", "create", "edit", "export")),
                   ["customers.customer.phone", "customers.customer.email"]),
     "support": ("客服专员", DataScope.DEPARTMENT, lambda: _all_business(("view", "create", "edit")), []),

@@ -20,6 +20,7 @@ ACTIONS: dict[str, Promise] = {
     "export": _("Export"),
     "approve": _("Approve"),
     "assign": _("Assign"),
+    "unmask": _("See sensitive data"),
 }
 
 

@@ -47,7 +47,10 @@ class ScopedQuerySet(models.QuerySet):
         module = self.model.module
         if module and not user.has_module_perm(module, action):
             return self.none()
-        q = scope_filter(user)
+        # A record that belongs to another (a contact to its customer) is scoped through that one's owner.
+        through = getattr(self.model, "scope_through", "")
+        prefix = f"{through}__" if through else ""
+        q = scope_filter(user, owner_field=f"{prefix}owner", department_field=f"{prefix}department")
         extra = getattr(self.model, "extra_scope_q", None)
         if q is not None and extra is not None:
             q |= extra(user)

@@ -11,7 +11,7 @@ class CustomersConfig(AppConfig):
         from crm.core.navigation import NavItem, register_nav
         from crm.core.permissions import Module, register_module
         from crm.core.search import register_search
-        from crm.customers.search import PROVIDER
+        from crm.customers.search import CONTACTS, PROVIDER
 
         register_module(Module(
             code="customers",
@@ -20,3 +20,4 @@ class CustomersConfig(AppConfig):
         ))
         register_nav(NavItem(_("Customers"), "customers:list", "building", module="customers", order=10))
         register_search(PROVIDER)
+        register_search(CONTACTS)

@@ -1,7 +1,7 @@
 from django import forms
 
 from crm.accounts.models import User
-from crm.customers.models import Customer
+from crm.customers.models import Contact, Customer
 from crm.system.dictionaries import dictionary_choices, dictionary_label
 
 DICTIONARY_FIELDS = {"industry": "industry", "source": "source", "level": "customer_level"}
@@ -24,3 +24,12 @@ class CustomerForm(forms.ModelForm):
                 choices.append((current, dictionary_label(kind, current)))
             self.fields[name] = forms.ChoiceField(label=self.fields[name].label, required=False,
                                                   choices=[("", "—"), *choices])
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "title", "gender", "mobile", "email", "id_number", "birthday", "is_primary",
+                  "consent_given", "consent_source", "remark"]
+        widgets = {"birthday": forms.DateInput(attrs={"type": "date"}), "remark": forms.Textarea(attrs={"rows": 2}),
+                   "mobile": forms.TextInput, "email": forms.TextInput, "id_number": forms.TextInput}

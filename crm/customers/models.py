@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.models import ScopedModel
+from crm.core.contact_points import mask_email, mask_id_number, mask_phone, normalise_email, normalise_phone
+from crm.core.crypto import EncryptedCharField, blind_index
+from crm.core.models import ScopedModel, TimeStampedModel
+from crm.core.querysets import ScopedQuerySet
 from crm.system.dictionaries import DictionaryCodeValidator, dictionary_label
 
 
@@ -52,3 +56,83 @@ class Customer(ScopedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("customers:detail", args=[self.pk])
+
+
+class ContactQuerySet(ScopedQuerySet):
+    def find_by_phone(self, raw: str) -> ContactQuerySet:
+        return self.filter(mobile_index=blind_index(normalise_phone(raw)))
+
+    def find_by_email(self, raw: str) -> ContactQuerySet:
+        return self.filter(email_index=blind_index(normalise_email(raw)))
+
+
+class Contact(TimeStampedModel):
+    """A person at a customer (联系人). Phone, e-mail and ID number are encrypted at rest; their blind indexes
+    keep exact search and duplicate detection working. Visible to whoever may see the customer."""
+
+    module = "customers"
+    scope_through = "customer"
+    SENSITIVE_FIELDS = ("mobile", "email", "id_number")
+
+    class Gender(models.TextChoices):
+        UNKNOWN = "", _("Unknown")
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="contacts")
+    name = models.CharField(_("name"), max_length=100)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True, default="")
+    mobile = EncryptedCharField(_("mobile"), blank=True)
+    email = EncryptedCharField(_("e-mail"), blank=True)
+    id_number = EncryptedCharField(_("ID number"), blank=True)
+    mobile_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    email_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    id_number_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    is_primary = models.BooleanField(_("primary contact"), default=False)
+    consent_given = models.BooleanField(_("consent given"), default=False)
+    consent_source = models.CharField(_("consent source"), max_length=100, blank=True)
+    consent_at = models.DateTimeField(_("consent date"), null=True, blank=True)
+    remark = models.TextField(_("remark"), blank=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_primary", "name", "id"]
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        errors = {}
+        if self.mobile and not normalise_phone(self.mobile):
+            errors["mobile"] = _("Enter a phone number, e.g. 13800138000 or 0571-88886666.")
+        if self.email and not normalise_email(self.email):
+            errors["email"] = _("Enter a valid e-mail address.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        # Stored normalised, so every door (page, API, import) yields the same value and blind index.
+        self.mobile = normalise_phone(self.mobile) or self.mobile
+        self.email = normalise_email(self.email) or self.email
+        self.mobile_index = blind_index(normalise_phone(self.mobile))
+        self.email_index = blind_index(normalise_email(self.email))
+        self.id_number_index = blind_index((self.id_number or "").strip().upper())
+        super().save(*args, **kwargs)
+
+    @property
+    def masked_mobile(self) -> str:
+        return self.masked("mobile")
+
+    @property
+    def masked_email(self) -> str:
+        return self.masked("email")
+
+    def masked(self, field: str) -> str:
+        value = getattr(self, field)
+        return {"mobile": mask_phone, "email": mask_email, "id_number": mask_id_number}[field](value)

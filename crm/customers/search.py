@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.search import SearchHit, SearchProvider
-from crm.customers.models import Customer
+from crm.customers.models import Contact, Customer
 
 
 def search_customers(user, query: str, limit: int) -> list[SearchHit]:
@@ -15,3 +15,14 @@ def search_customers(user, query: str, limit: int) -> list[SearchHit]:
 
 
 PROVIDER = SearchProvider(entity="customer", label=_("Customers"), module="customers", search=search_customers)
+
+
+def search_contacts(user, query: str, limit: int) -> list[SearchHit]:
+    """By name, or exactly by mobile / e-mail through their blind indexes (the values are encrypted)."""
+    contacts = Contact.objects.visible_to(user).select_related("customer")
+    matches = (contacts.find_by_phone(query) | contacts.find_by_email(query) | contacts.filter(name__icontains=query))
+    return [SearchHit("contact", c.pk, c.name, c.customer.name, c.customer.get_absolute_url())
+            for c in matches.distinct()[:limit]]
+
+
+CONTACTS = SearchProvider(entity="contact", label=_("Contacts"), module="customers", search=search_contacts)

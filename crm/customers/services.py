@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from crm.accounts.models import User
 from crm.audit import services as audit
+from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
-from crm.customers.models import Customer
+from crm.customers.models import Contact, Customer
 
 
 def _check_owner(actor: User, owner: User | None) -> None:
@@ -54,3 +56,60 @@ def update_customer(*, actor: User, customer: Customer, data: dict[str, Any]) ->
 def delete_customer(*, actor: User, customer: Customer) -> None:
     audit.record_delete(actor=actor, instance=customer)
     customer.delete()
+
+
+# --- Contacts --------------------------------------------------------------------------------------------
+
+def _contact_snapshot(contact: Contact) -> dict[str, Any]:
+    """The audited state of a contact, sensitive values masked: the trail must not become a leak."""
+    state = audit.snapshot(contact)
+    for name in Contact.SENSITIVE_FIELDS:
+        state[name] = contact.masked(name) if getattr(contact, name) else ""
+    for name in ("mobile_index", "email_index", "id_number_index"):
+        state.pop(name, None)
+    return state
+
+
+@transaction.atomic
+def create_contact(*, actor: User, customer: Customer, data: dict[str, Any]) -> Contact:
+    contact = Contact(customer=customer, **data)
+    if contact.consent_given and contact.consent_at is None:
+        contact.consent_at = timezone.now()
+    contact.full_clean()
+    contact.save()
+    if contact.is_primary:
+        customer.contacts.exclude(pk=contact.pk).update(is_primary=False)
+    audit.record_event(actor=actor, action=AuditEvent.Action.CREATE, instance=contact,
+                       changes={k: [None, v] for k, v in _contact_snapshot(contact).items() if v not in (None, "")})
+    return contact
+
+
+@transaction.atomic
+def update_contact(*, actor: User, contact: Contact, data: dict[str, Any]) -> Contact:
+    before = _contact_snapshot(contact)
+    for name, value in data.items():
+        setattr(contact, name, value)
+    if data.get("consent_given") and not contact.consent_at:
+        contact.consent_at = timezone.now()
+    contact.full_clean()
+    contact.save()
+    if contact.is_primary:
+        contact.customer.contacts.exclude(pk=contact.pk).update(is_primary=False)
+    changes = audit.diff(before, _contact_snapshot(contact))
+    if changes:
+        audit.record_event(actor=actor, action=AuditEvent.Action.UPDATE, instance=contact, changes=changes)
+    return contact
+
+
+@transaction.atomic
+def delete_contact(*, actor: User, contact: Contact) -> None:
+    audit.record_delete(actor=actor, instance=contact)
+    contact.delete()
+
+
+def reveal_contact(*, actor: User, contact: Contact) -> dict[str, str]:
+    """The unmasked sensitive values, for a user whose role allows it; every reveal is in the audit trail."""
+    if not actor.has_module_perm("customers", "unmask"):
+        raise DomainError(_("Your role may not see unmasked personal data."), code="permission_denied")
+    audit.record_unmask(actor=actor, instance=contact, field=",".join(Contact.SENSITIVE_FIELDS))
+    return {name: getattr(contact, name) for name in Contact.SENSITIVE_FIELDS}

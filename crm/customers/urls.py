@@ -9,4 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.CustomerUpdateView.as_view(), name="edit"),
     path("<int:pk>/delete/", views.CustomerDeleteView.as_view(), name="delete"),
+    path("<int:pk>/contacts/new/", views.ContactCreateView.as_view(), name="contact_create"),
+    path("contacts/<int:pk>/", views.ContactUpdateView.as_view(), name="contact_edit"),
+    path("contacts/<int:pk>/reveal/", views.ContactRevealView.as_view(), name="contact_reveal"),
 ]

@@ -1,21 +1,24 @@
 from django.contrib import messages
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views import generic
 
 from crm.audit.services import history_for
 from crm.core.views import (
+    ModulePermissionMixin,
     ScopedCreateView,
     ScopedDetailView,
     ScopedListView,
     ScopedQuerysetMixin,
     ScopedUpdateView,
+    ServiceFormMixin,
 )
 from crm.customers import services
 from crm.customers.filtersets import CustomerFilterSet
-from crm.customers.forms import CustomerForm
-from crm.customers.models import Customer
+from crm.customers.forms import ContactForm, CustomerForm
+from crm.customers.models import Contact, Customer
 
 LIST_COLUMNS = ["name", "kind", "phone", "industry", "level"]
 SORTABLE = {"name", "-name", "updated_at", "-updated_at", "created_at", "-created_at", "level", "-level"}
@@ -49,7 +52,9 @@ class CustomerDetailView(ScopedDetailView):
                      "department", "remark", "created_at", "updated_at"]
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "history": history_for(self.object)[:50]}
+        return {**super().get_context_data(**kwargs), "history": history_for(self.object)[:50],
+                "contacts": self.object.contacts.all(),
+                "can_unmask": self.request.user.has_module_perm("customers", "unmask")}
 
 
 class CustomerCreateView(ScopedCreateView):
@@ -89,3 +94,65 @@ class CustomerDeleteView(ScopedQuerysetMixin, generic.DeleteView):
         services.delete_customer(actor=self.request.user, customer=self.object)
         messages.success(self.request, _("Customer deleted."))
         return HttpResponseRedirect(reverse("customers:list"))
+
+
+class ContactFormMixin(ServiceFormMixin, ModulePermissionMixin):
+    module = "customers"
+    form_class = ContactForm
+    template_name = "customers/contact_form.html"
+
+    def get_success_url(self):
+        return self.object.customer.get_absolute_url()
+
+
+class ContactCreateView(ContactFormMixin, generic.CreateView):
+    action = "edit"  # adding a contact edits the customer
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.customer = get_object_or_404(Customer.objects.visible_to(request.user, "edit"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def perform(self, form):
+        return services.create_contact(actor=self.request.user, customer=self.customer, data=form.cleaned_data)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "customer": self.customer}
+
+
+class ContactUpdateView(ContactFormMixin, generic.UpdateView):
+    action = "edit"
+
+    def get_queryset(self):
+        return Contact.objects.visible_to(self.request.user, "edit").select_related("customer")
+
+    def get_initial(self):
+        # Without the unmask right the form must not carry the plain values: the fields start masked-empty.
+        return {}
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not self.request.user.has_module_perm("customers", "unmask"):
+            for name in Contact.SENSITIVE_FIELDS:
+                form.fields.pop(name)
+        return form
+
+    def perform(self, form):
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        return services.update_contact(actor=self.request.user, contact=self.get_object(), data=changed)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "customer": self.object.customer}
+
+
+class ContactRevealView(ModulePermissionMixin, generic.View):
+    """htmx: swaps a contact's masked values for the real ones; the service writes the audit row."""
+
+    module = "customers"
+    action = "unmask"
+
+    def get(self, request, pk):
+        contact = get_object_or_404(Contact.objects.visible_to(request.user, "unmask"), pk=pk)
+        values = services.reveal_contact(actor=request.user, contact=contact)
+        return render(request, "customers/_contact_row.html", {"contact": contact, "revealed": values})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
@@ -62,6 +64,9 @@ def dictionary_label(kind: str, code: str) -> str:
     return en if (get_language() or "").startswith("en") else zh
 
 
+_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,50}$")
+
+
 @deconstructible
 class DictionaryCodeValidator:
     """A field validator: the value must be an active code of ``kind`` (empty passes; blank=False requires one)."""
@@ -72,7 +77,9 @@ class DictionaryCodeValidator:
     def __call__(self, value: str) -> None:
         from crm.system.models import DictionaryItem
 
-        if value and not DictionaryItem.objects.filter(kind=self.kind, code=value, is_active=True).exists():
+        # A value that cannot be a code (see DictionaryItem.code) is refused without asking the database.
+        if value and (not _CODE.match(str(value)) or
+                      not DictionaryItem.objects.filter(kind=self.kind, code=value, is_active=True).exists()):
             raise ValidationError(_("“%(value)s” is not in the %(kind)s list."),
                                   params={"value": value, "kind": KINDS.get(self.kind, self.kind)},
                                   code="unknown_code")

@@ -13,7 +13,7 @@ METHOD_ACTIONS = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "cre
 
 
 class ModuleActionPermission(permissions.BasePermission):
-    """Requires ``module.<action>`` where action comes from the view's ``action_map`` or the HTTP method."""
+    """Requires ``module.<action>`` where action comes from the view's ``action_permissions`` or the HTTP method."""
 
     def has_permission(self, request, view):
         if not request.user or not request.user.is_authenticated:
@@ -37,16 +37,16 @@ class ScopedViewSetMixin(UserLanguageMixin):
     """Querysets start from visible_to(user, action): out-of-scope ids answer 404, as in the UI."""
 
     module: str = ""
-    # Extra @action names -> functional action, e.g. {"merge": "edit", "export": "export"}.
-    action_map: dict[str, str] = {}
+    # Extra @action names -> functional action, e.g. {"merge": "edit"}. (Not "action_map": DRF uses that name.)
+    action_permissions: dict[str, str] = {}
     permission_classes = [permissions.IsAuthenticated, ModuleActionPermission]
 
     def get_module(self) -> str:
         return self.module or getattr(self.queryset.model, "module", "")
 
     def required_action(self) -> str:
-        if getattr(self, "action", None) in self.action_map:
-            return self.action_map[self.action]
+        if getattr(self, "action", None) in self.action_permissions:
+            return self.action_permissions[self.action]
         return METHOD_ACTIONS.get(self.request.method, "view")
 
     def get_queryset(self):

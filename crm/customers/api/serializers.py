@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from crm.core.api.views import FieldPermissionSerializerMixin
-from crm.customers.models import Customer
+from crm.customers.models import Contact, Customer
 
 
 class CustomerSerializer(FieldPermissionSerializerMixin, serializers.ModelSerializer):
@@ -13,3 +13,31 @@ class CustomerSerializer(FieldPermissionSerializerMixin, serializers.ModelSerial
         fields = ["id", "name", "kind", "phone", "email", "industry", "source", "level", "address", "remark",
                   "owner", "owner_name", "department", "department_name", "created_at", "updated_at"]
         read_only_fields = ["department", "created_at", "updated_at"]
+
+
+class ContactSerializer(serializers.ModelSerializer):
+    """Sensitive values are masked here; GET /api/v1/contacts/{id}/sensitive/ reveals them (audited)."""
+
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
+
+    class Meta:
+        model = Contact
+        fields = ["id", "customer", "name", "title", "gender", "mobile", "email", "id_number", "birthday",
+                  "is_primary", "consent_given", "consent_source", "consent_at", "remark", "created_at",
+                  "updated_at"]
+        read_only_fields = ["consent_at", "created_at", "updated_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            # Contacts can only be attached to customers the caller may edit.
+            self.fields["customer"].queryset = Customer.objects.visible_to(request.user, "edit")
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            self.fields["customer"].read_only = True
+
+    def to_representation(self, contact):
+        data = super().to_representation(contact)
+        for name in Contact.SENSITIVE_FIELDS:
+            data[name] = contact.masked(name)
+        return data

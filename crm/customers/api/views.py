@@ -1,8 +1,13 @@
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
 from crm.core.api.views import ScopedModelViewSet
 from crm.customers import services
-from crm.customers.api.serializers import CustomerSerializer
+from crm.customers.api.serializers import ContactSerializer, CustomerSerializer
 from crm.customers.filtersets import CustomerFilterSet
-from crm.customers.models import Customer
+from crm.customers.models import Contact, Customer
 
 
 class CustomerViewSet(ScopedModelViewSet):
@@ -25,3 +30,41 @@ class CustomerViewSet(ScopedModelViewSet):
 
     def perform_destroy(self, instance):
         services.delete_customer(actor=self.request.user, customer=instance)
+
+
+class ContactViewSet(ScopedModelViewSet):
+    """Contacts of the customers the caller may see; mobile, e-mail and ID number come masked."""
+
+    queryset = Contact.objects.select_related("customer")
+    serializer_class = ContactSerializer
+    filterset_fields = ["customer", "is_primary", "consent_given"]
+    search_fields = ["name", "title"]
+    ordering_fields = ["name", "created_at", "updated_at"]
+    action_permissions = {"sensitive": "unmask"}
+
+    def get_queryset(self):
+        queryset = super().get_queryset().select_related("customer")
+        if phone := self.request.query_params.get("phone"):
+            queryset = queryset.find_by_phone(phone)
+        if email := self.request.query_params.get("email"):
+            queryset = queryset.find_by_email(email)
+        return queryset
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        customer = data.pop("customer")
+        serializer.instance = services.create_contact(actor=self.request.user, customer=customer, data=data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_contact(actor=self.request.user, contact=self.get_object(),
+                                                      data=serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.delete_contact(actor=self.request.user, contact=instance)
+
+    @extend_schema(responses=inline_serializer("ContactSensitive", {
+        "mobile": serializers.CharField(), "email": serializers.CharField(), "id_number": serializers.CharField()}))
+    @action(detail=True, methods=["get"])
+    def sensitive(self, request, pk=None):
+        """The unmasked mobile, e-mail and ID number; needs customers.unmask and is audited."""
+        return Response(services.reveal_contact(actor=request.user, contact=self.get_object()))
