@@ -18,6 +18,15 @@ class CustomersConfig(AppConfig):
             label=_("Customers"),
             protected_fields={"customers.customer": ("phone", "email", "address", "remark")},
         ))
-        register_nav(NavItem(_("Customers"), "customers:list", "building", module="customers", order=10))
+        register_nav(
+            NavItem(_("Customers"), "customers:list", "building", module="customers", order=10),
+            NavItem(_("Follow-ups due"), "customers:due", "telephone", module="customers", order=15),
+        )
         register_search(PROVIDER)
         register_search(CONTACTS)
+
+        from crm.core.timeline import register_timeline
+        from crm.customers import timeline
+
+        register_timeline("customers.customer", timeline.activities)
+        register_timeline("customers.customer", timeline.field_changes)

@@ -1,7 +1,8 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import User
-from crm.customers.models import Contact, Customer
+from crm.customers.models import Activity, Contact, Customer
 from crm.system.dictionaries import dictionary_choices, dictionary_label
 
 DICTIONARY_FIELDS = {"industry": "industry", "source": "source", "level": "customer_level"}
@@ -33,3 +34,21 @@ class ContactForm(forms.ModelForm):
                   "consent_given", "consent_source", "remark"]
         widgets = {"birthday": forms.DateInput(attrs={"type": "date"}), "remark": forms.Textarea(attrs={"rows": 2}),
                    "mobile": forms.TextInput, "email": forms.TextInput, "id_number": forms.TextInput}
+
+
+class ActivityForm(forms.ModelForm):
+    kind = forms.ChoiceField(label=_("Type"))
+
+    class Meta:
+        model = Activity
+        fields = ["kind", "subject", "contact", "occurred_at", "content", "next_follow_up_at"]
+        widgets = {"occurred_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+                   "next_follow_up_at": forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                            format="%Y-%m-%dT%H:%M"),
+                   "content": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, customer: Customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = dictionary_choices("follow_up_type")
+        self.fields["contact"].queryset = customer.contacts.all()
+        self.fields["occurred_at"].required = False

@@ -32,6 +32,9 @@ class Customer(ScopedModel):
                              validators=[DictionaryCodeValidator("customer_level")])
     address = models.CharField(_("address"), max_length=300, blank=True)
     remark = models.TextField(_("remark"), blank=True)
+    # Kept up to date by log_activity(): the pool rule and the due list read them without scanning activities.
+    last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True, editable=False)
+    next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -40,6 +43,7 @@ class Customer(ScopedModel):
         indexes = [
             models.Index(fields=["owner", "-updated_at"], name="customer_owner_idx"),
             models.Index(fields=["department", "-updated_at"], name="customer_dept_idx"),
+            models.Index(fields=["owner", "next_follow_up_at"], name="customer_due_idx"),
         ]
 
     def __str__(self) -> str:
@@ -136,3 +140,42 @@ class Contact(TimeStampedModel):
     def masked(self, field: str) -> str:
         value = getattr(self, field)
         return {"mobile": mask_phone, "email": mask_email, "id_number": mask_id_number}[field](value)
+
+
+class Activity(TimeStampedModel):
+    """A follow-up record (跟进记录): a call, visit, meeting, e-mail or note about a customer."""
+
+    module = "customers"
+    scope_through = "customer"
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="activities")
+    contact = models.ForeignKey(Contact, verbose_name=_("contact"), on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="activities")
+    kind = models.CharField(_("type"), max_length=50, validators=[DictionaryCodeValidator("follow_up_type")])
+    subject = models.CharField(_("subject"), max_length=200)
+    content = models.TextField(_("content"), blank=True)
+    occurred_at = models.DateTimeField(_("when"), db_index=True)
+    next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", verbose_name=_("logged by"), on_delete=models.SET_NULL,
+                                   null=True, related_name="+")
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        indexes = [models.Index(fields=["customer", "-occurred_at"], name="activity_customer_idx")]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def get_kind_display(self) -> str:
+        return dictionary_label("follow_up_type", self.kind)
+
+    def clean(self):
+        if self.next_follow_up_at and self.occurred_at and self.next_follow_up_at <= self.occurred_at:
+            raise ValidationError({"next_follow_up_at": _("The next follow-up must come after this one.")})
+        if self.contact_id and self.customer_id and self.contact.customer_id != self.customer_id:
+            raise ValidationError({"contact": _("This contact belongs to another customer.")})

@@ -12,7 +12,8 @@ from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
-from crm.customers.models import Contact, Customer
+from crm.customers.models import Activity, Contact, Customer
+from crm.notifications.services import schedule_reminder
 
 
 def _check_owner(actor: User, owner: User | None) -> None:
@@ -113,3 +114,31 @@ def reveal_contact(*, actor: User, contact: Contact) -> dict[str, str]:
         raise DomainError(_("Your role may not see unmasked personal data."), code="permission_denied")
     audit.record_unmask(actor=actor, instance=contact, field=",".join(Contact.SENSITIVE_FIELDS))
     return {name: getattr(contact, name) for name in Contact.SENSITIVE_FIELDS}
+
+
+# --- Follow-ups ------------------------------------------------------------------------------------------
+
+@transaction.atomic
+def log_activity(*, actor: User, customer: Customer, data: dict[str, Any]) -> Activity:
+    """Records a follow-up, moves the customer's last/next follow-up dates, and reminds the owner when the
+    next follow-up falls due."""
+    activity = Activity(customer=customer, created_by=actor, **data)
+    if activity.occurred_at is None:
+        activity.occurred_at = timezone.now()
+    activity.full_clean()
+    activity.save()
+    fields = {}
+    if customer.last_follow_up_at is None or activity.occurred_at >= customer.last_follow_up_at:
+        fields["last_follow_up_at"] = activity.occurred_at
+        fields["next_follow_up_at"] = activity.next_follow_up_at
+    if fields:
+        Customer.objects.filter(pk=customer.pk).update(**fields)
+        for name, value in fields.items():
+            setattr(customer, name, value)
+    if activity.next_follow_up_at and customer.owner_id:
+        schedule_reminder(
+            actor=actor, recipient=customer.owner, due_at=activity.next_follow_up_at,
+            title=_("Follow up with %(customer)s") % {"customer": customer.name},
+            body=activity.subject, url=customer.get_absolute_url())
+    audit.record_create(actor=actor, instance=activity)
+    return activity

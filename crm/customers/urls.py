@@ -5,6 +5,9 @@ from crm.customers import views
 app_name = "customers"
 urlpatterns = [
     path("", views.CustomerListView.as_view(), name="list"),
+    path("follow-ups/due/", views.DueFollowUpListView.as_view(), name="due"),
+    path("<int:pk>/activities/new/", views.ActivityCreateView.as_view(), name="activity_create"),
+    path("<int:pk>/timeline/", views.TimelineView.as_view(), name="timeline"),
     path("new/", views.CustomerCreateView.as_view(), name="create"),
     path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
     path("<int:pk>/edit/", views.CustomerUpdateView.as_view(), name="edit"),

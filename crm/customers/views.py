@@ -2,10 +2,12 @@ from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views import generic
 
-from crm.audit.services import history_for
+from crm.core.timeline import timeline_page
 from crm.core.views import (
     ModulePermissionMixin,
     ScopedCreateView,
@@ -17,7 +19,7 @@ from crm.core.views import (
 )
 from crm.customers import services
 from crm.customers.filtersets import CustomerFilterSet
-from crm.customers.forms import ContactForm, CustomerForm
+from crm.customers.forms import ActivityForm, ContactForm, CustomerForm
 from crm.customers.models import Contact, Customer
 
 LIST_COLUMNS = ["name", "kind", "phone", "industry", "level"]
@@ -52,7 +54,8 @@ class CustomerDetailView(ScopedDetailView):
                      "department", "remark", "created_at", "updated_at"]
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "history": history_for(self.object)[:50],
+        entries, cursor = timeline_page(self.object, self.request.user)
+        return {**super().get_context_data(**kwargs), "entries": entries, "cursor": cursor,
                 "contacts": self.object.contacts.all(),
                 "can_unmask": self.request.user.has_module_perm("customers", "unmask")}
 
@@ -156,3 +159,62 @@ class ContactRevealView(ModulePermissionMixin, generic.View):
         contact = get_object_or_404(Contact.objects.visible_to(request.user, "unmask"), pk=pk)
         values = services.reveal_contact(actor=request.user, contact=contact)
         return render(request, "customers/_contact_row.html", {"contact": contact, "revealed": values})
+
+
+class ActivityCreateView(ServiceFormMixin, ModulePermissionMixin, generic.CreateView):
+    """Log a follow-up from the customer page."""
+
+    module = "customers"
+    action = "edit"
+    form_class = ActivityForm
+    template_name = "customers/activity_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.customer = get_object_or_404(Customer.objects.visible_to(request.user, "edit"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "customer": self.customer}
+
+    def perform(self, form):
+        return services.log_activity(actor=self.request.user, customer=self.customer, data=form.cleaned_data)
+
+    def get_success_url(self):
+        return self.customer.get_absolute_url()
+
+    def get_success_message(self) -> str:
+        return _("Follow-up logged.")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "customer": self.customer}
+
+
+class TimelineView(ScopedQuerysetMixin, generic.DetailView):
+    """htmx: one page of a customer's timeline, older than ?before=."""
+
+    model = Customer
+    template_name = "customers/_timeline.html"
+
+    def get_context_data(self, **kwargs):
+        before = parse_datetime(self.request.GET.get("before", "") or "") or None
+        entries, cursor = timeline_page(self.object, self.request.user, before=before)
+        return {**super().get_context_data(**kwargs), "entries": entries, "cursor": cursor}
+
+
+class DueFollowUpListView(ModulePermissionMixin, generic.ListView):
+    """The signed-in rep's customers whose next follow-up is due today or overdue."""
+
+    module = "customers"
+    template_name = "customers/due_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        end_of_today = timezone.localtime().replace(hour=23, minute=59, second=59, microsecond=999999)
+        return (Customer.objects.visible_to(self.request.user)
+                .filter(owner=self.request.user, next_follow_up_at__lte=end_of_today)
+                .order_by("next_follow_up_at", "id"))
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "now": timezone.now()}

@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from crm.core.api.views import FieldPermissionSerializerMixin
-from crm.customers.models import Contact, Customer
+from crm.customers.models import Activity, Contact, Customer
 
 
 class CustomerSerializer(FieldPermissionSerializerMixin, serializers.ModelSerializer):
@@ -41,3 +41,22 @@ class ContactSerializer(serializers.ModelSerializer):
         for name in Contact.SENSITIVE_FIELDS:
             data[name] = contact.masked(name)
         return data
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    created_by_name = serializers.CharField(source="created_by.__str__", read_only=True, default=None)
+
+    class Meta:
+        model = Activity
+        fields = ["id", "customer", "contact", "kind", "kind_label", "subject", "content", "occurred_at",
+                  "next_follow_up_at", "created_by", "created_by_name", "created_at"]
+        read_only_fields = ["created_by", "created_at"]
+        extra_kwargs = {"occurred_at": {"required": False}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            self.fields["customer"].queryset = Customer.objects.visible_to(request.user, "edit")

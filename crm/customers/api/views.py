@@ -1,13 +1,13 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from crm.core.api.views import ScopedModelViewSet
+from crm.core.api.views import ScopedModelViewSet, ScopedViewSetMixin
 from crm.customers import services
-from crm.customers.api.serializers import ContactSerializer, CustomerSerializer
+from crm.customers.api.serializers import ActivitySerializer, ContactSerializer, CustomerSerializer
 from crm.customers.filtersets import CustomerFilterSet
-from crm.customers.models import Contact, Customer
+from crm.customers.models import Activity, Contact, Customer
 
 
 class CustomerViewSet(ScopedModelViewSet):
@@ -68,3 +68,27 @@ class ContactViewSet(ScopedModelViewSet):
     def sensitive(self, request, pk=None):
         """The unmasked mobile, e-mail and ID number; needs customers.unmask and is audited."""
         return Response(services.reveal_contact(actor=request.user, contact=self.get_object()))
+
+
+class ActivityViewSet(mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                      ScopedViewSetMixin, viewsets.GenericViewSet):
+    """Follow-ups (跟进记录). Logged, not edited: the record of what happened stays as it was."""
+
+    queryset = Activity.objects.select_related("customer", "created_by")
+    serializer_class = ActivitySerializer
+    filterset_fields = {"customer": ["exact"], "kind": ["exact"], "occurred_at": ["gte", "lte"],
+                        "next_follow_up_at": ["gte", "lte"]}
+    ordering_fields = ["occurred_at", "next_follow_up_at"]
+    search_fields = ["subject", "content"]
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("customer", "created_by")
+
+    def required_action(self) -> str:
+        # Logging a follow-up is work on the customer: it needs customers.edit, not a create right of its own.
+        return "edit" if self.request.method == "POST" else super().required_action()
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        customer = data.pop("customer")
+        serializer.instance = services.log_activity(actor=self.request.user, customer=customer, data=data)

@@ -1,0 +1,49 @@
+"""The customers' entries on their 360° timeline: follow-ups and field changes."""
+
+from __future__ import annotations
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+
+from crm.audit.models import AuditEvent
+from crm.core.timeline import TimelineEntry
+from crm.customers.models import Activity, Customer
+
+
+def activities(customer: Customer, user, before, limit) -> list[TimelineEntry]:
+    rows = Activity.objects.visible_to(user).filter(customer=customer).select_related("created_by")
+    if before is not None:
+        rows = rows.filter(occurred_at__lt=before)
+    return [
+        TimelineEntry(at=a.occurred_at, kind="activity", title=f"{a.get_kind_display()} · {a.subject}",
+                      body=a.content, actor=str(a.created_by or ""), icon="chat-left-text")
+        for a in rows[:limit]
+    ]
+
+
+def field_changes(customer: Customer, user, before, limit) -> list[TimelineEntry]:
+    events = AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Customer), object_id=str(customer.pk),
+        action__in=[AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE])
+    if before is not None:
+        events = events.filter(created_at__lt=before)
+    hidden = user.denied_read_fields("customers.customer")
+    entries = []
+    for event in events[:limit]:
+        changes = {k: v for k, v in event.changes.items() if k not in hidden}
+        if event.action == AuditEvent.Action.UPDATE and not changes:
+            continue
+        body = "\n".join(f"{_field_label(name)}: {old or '—'} → {new or '—'}" for name, (old, new) in changes.items()) \
+            if event.action == AuditEvent.Action.UPDATE else ""
+        entries.append(TimelineEntry(at=event.created_at, kind="change", title=event.get_action_display(),
+                                     body=body, actor=event.actor_name, icon="pencil"))
+    return entries
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Customer._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:  # a field since removed still shows by name
+        return name
+
+
