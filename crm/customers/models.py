@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.core.contact_points import mask_email, mask_id_number, mask_phone, normalise_email, normalise_phone
 from crm.core.crypto import EncryptedCharField, blind_index
 from crm.core.models import ScopedModel, TimeStampedModel
+from crm.core.pinyin import search_text
 from crm.core.querysets import ScopedQuerySet
 from crm.system.dictionaries import DictionaryCodeValidator, dictionary_label
 
@@ -33,6 +34,8 @@ class Customer(ScopedModel):
     address = models.CharField(_("address"), max_length=300, blank=True)
     remark = models.TextField(_("remark"), blank=True)
     # Kept up to date by log_activity(): the pool rule and the due list read them without scanning activities.
+    # Name, pinyin, initials, phone and e-mail in one lower-case column: what global search matches.
+    search_text = models.TextField(blank=True, default="", editable=False)
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True, editable=False)
     next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True, editable=False)
 
@@ -49,6 +52,12 @@ class Customer(ScopedModel):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self.search_text = search_text(self.name, normalise_phone(self.phone), self.email)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
     def get_industry_display(self) -> str:
         return dictionary_label("industry", self.industry)
 
@@ -64,10 +73,12 @@ class Customer(ScopedModel):
 
 class ContactQuerySet(ScopedQuerySet):
     def find_by_phone(self, raw: str) -> ContactQuerySet:
-        return self.filter(mobile_index=blind_index(normalise_phone(raw)))
+        index = blind_index(normalise_phone(raw))
+        return self.filter(mobile_index=index) if index else self.none()
 
     def find_by_email(self, raw: str) -> ContactQuerySet:
-        return self.filter(email_index=blind_index(normalise_email(raw)))
+        index = blind_index(normalise_email(raw))
+        return self.filter(email_index=index) if index else self.none()
 
 
 class Contact(TimeStampedModel):
@@ -94,6 +105,8 @@ class Contact(TimeStampedModel):
     mobile_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     email_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     id_number_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Name, pinyin and initials only: the phone and e-mail stay encrypted and are found by their blind index.
+    search_text = models.TextField(blank=True, default="", editable=False)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
     consent_given = models.BooleanField(_("consent given"), default=False)
@@ -127,6 +140,7 @@ class Contact(TimeStampedModel):
         self.mobile_index = blind_index(normalise_phone(self.mobile))
         self.email_index = blind_index(normalise_email(self.email))
         self.id_number_index = blind_index((self.id_number or "").strip().upper())
+        self.search_text = search_text(self.name)
         super().save(*args, **kwargs)
 
     @property

@@ -1,16 +1,16 @@
 """The customers' entry in global search. Simple and scoped; the customers issue replaces it with an index."""
 
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.contact_points import normalise_phone
 from crm.core.search import SearchHit, SearchProvider
 from crm.customers.models import Contact, Customer
 
 
 def search_customers(user, query: str, limit: int) -> list[SearchHit]:
+    needle = normalise_phone(query) if normalise_phone(query) and query.strip()[:1] in "+0123456789" else query
     matches = Customer.objects.visible_to(user).filter(
-        Q(name__icontains=query) | Q(phone=query) | Q(email__iexact=query)
-    ).only("pk", "name", "industry")[:limit]
+        search_text__contains=needle.strip().lower()).only("pk", "name", "industry")[:limit]
     return [SearchHit("customer", c.pk, c.name, c.get_industry_display(), c.get_absolute_url()) for c in matches]
 
 
@@ -20,7 +20,8 @@ PROVIDER = SearchProvider(entity="customer", label=_("Customers"), module="custo
 def search_contacts(user, query: str, limit: int) -> list[SearchHit]:
     """By name, or exactly by mobile / e-mail through their blind indexes (the values are encrypted)."""
     contacts = Contact.objects.visible_to(user).select_related("customer")
-    matches = (contacts.find_by_phone(query) | contacts.find_by_email(query) | contacts.filter(name__icontains=query))
+    matches = (contacts.find_by_phone(query) | contacts.find_by_email(query)
+               | contacts.filter(search_text__contains=query.strip().lower()))
     return [SearchHit("contact", c.pk, c.name, c.customer.name, c.customer.get_absolute_url())
             for c in matches.distinct()[:limit]]
 
