@@ -20,10 +20,12 @@ PROVIDER = SearchProvider(entity="customer", label=_("Customers"), module="custo
 def search_contacts(user, query: str, limit: int) -> list[SearchHit]:
     """By name, or exactly by mobile / e-mail through their blind indexes (the values are encrypted)."""
     contacts = Contact.objects.visible_to(user).select_related("customer")
-    matches = (contacts.find_by_phone(query) | contacts.find_by_email(query)
-               | contacts.filter(search_text__contains=query.strip().lower()))
-    return [SearchHit("contact", c.pk, c.name, c.customer.name, c.customer.get_absolute_url())
-            for c in matches.distinct()[:limit]]
-
+    # Exact matches through the indexed blind indexes first, as separate queries: OR-ed with a substring
+    # condition they would lose their index.
+    found = list(contacts.find_by_phone(query)[:limit]) or list(contacts.find_by_email(query)[:limit])
+    if len(found) < limit:
+        seen = {c.pk for c in found}
+        found += [c for c in contacts.filter(search_text__contains=query.strip().lower())[:limit] if c.pk not in seen]
+    return [SearchHit("contact", c.pk, c.name, c.customer.name, c.customer.get_absolute_url()) for c in found[:limit]]
 
 CONTACTS = SearchProvider(entity="contact", label=_("Contacts"), module="customers", search=search_contacts)
