@@ -11,7 +11,7 @@ from crm.accounts.models import Department, Role, User
 from crm.core.permissions import modules
 from crm.core.querysets import DataScope
 
-BUSINESS_ACTIONS = ("view", "create", "edit", "delete", "import", "export", "assign")
+BUSINESS_ACTIONS = ("view", "create", "edit", "delete", "import", "export", "assign", "pool")
 
 
 def _all_business(actions=BUSINESS_ACTIONS, exclude=("system",)) -> list[str]:
@@ -24,7 +24,7 @@ ROLES = {
     "sales_manager": ("销售经理", DataScope.DEPARTMENT_TREE,
                       lambda: _all_business(BUSINESS_ACTIONS + ("approve", "unmask")), []),
     "sales_rep": ("销售代表", DataScope.OWN,
-                  lambda: _all_business(("view", "create", "edit", "import", "export", "unmask")), []),
+                  lambda: _all_business(("view", "create", "edit", "import", "export", "unmask", "pool")), []),
     "marketing": ("市场专员", DataScope.DEPARTMENT, lambda: _all_business(("view", "create", "edit", "export")),
                   ["customers.customer.phone", "customers.customer.email"]),
     "support": ("客服专员", DataScope.DEPARTMENT, lambda: _all_business(("view", "create", "edit")), []),

@@ -20,6 +20,13 @@ class AuditEvent(models.Model):
         EXPORT = "export", _("Exported")
         UNMASK = "unmask", _("Viewed sensitive field")
         PASSWORD_CHANGE = "password_change", _("Changed password")
+        IMPORT = "import", _("Imported")
+        MERGE = "merge", _("Merged")
+        PURGE = "purge", _("Purged")
+        ERASE = "erase", _("Erased personal data")
+        POOL_RETURN = "pool_return", _("Returned to the pool")
+        POOL_RELEASE = "pool_release", _("Released to the pool")
+        POOL_CLAIM = "pool_claim", _("Claimed from the pool")
         OTHER = "other", _("Other")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)

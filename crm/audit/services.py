@@ -14,7 +14,7 @@ from crm.audit.models import AuditEvent
 from crm.core.request_context import current_ip, current_request_id
 
 # Fields never worth a history line.
-_SKIPPED_FIELDS = {"updated_at", "created_at", "password", "last_login", "search_text"}
+_SKIPPED_FIELDS = {"updated_at", "created_at", "password", "last_login", "search_text", "name_key", "pool_warned_at"}
 
 
 def _plain(value: Any) -> Any:

@@ -55,3 +55,27 @@ class ScopedModel(TimeStampedModel):
 
     class Meta:
         abstract = True
+
+
+class SavedView(TimeStampedModel):
+    """A user's named list view: the filters, sort and columns of a list page (e.g. "我的A级客户").
+
+    ``list_key`` names the list ("customers"); every module's list can offer saved views the same way.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="saved_views")
+    list_key = models.CharField(_("list"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("filters and sort"), max_length=2000, blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    is_default = models.BooleanField(_("open by default"), default=False)
+
+    class Meta:
+        ordering = ["list_key", "name"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [models.UniqueConstraint(fields=["user", "list_key", "name"], name="saved_view_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -21,6 +21,7 @@ ACTIONS: dict[str, Promise] = {
     "approve": _("Approve"),
     "assign": _("Assign"),
     "unmask": _("See sensitive data"),
+    "pool": _("Use the public pool"),
 }
 
 

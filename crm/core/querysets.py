@@ -50,8 +50,13 @@ class ScopedQuerySet(models.QuerySet):
         # A record that belongs to another (a contact to its customer) is scoped through that one's owner.
         through = getattr(self.model, "scope_through", "")
         prefix = f"{through}__" if through else ""
+        root = self.model._meta.get_field(through).related_model if through else self.model
+        queryset = self
+        if through and getattr(root, "soft_delete", False):
+            queryset = queryset.filter(**{f"{through}__deleted_at__isnull": True})  # gone with their customer
         q = scope_filter(user, owner_field=f"{prefix}owner", department_field=f"{prefix}department")
-        extra = getattr(self.model, "extra_scope_q", None)
+        # Rights beyond the scope (a customer's collaborators) come from the root model, as a set of its ids.
+        extra = getattr(root, "extra_scope_ids", None)
         if q is not None and extra is not None:
-            q |= extra(user)
-        return self if q is None else self.filter(q)
+            q |= Q(**{f"{prefix}pk__in": extra(user)})
+        return queryset if q is None else queryset.filter(q)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,13 +18,65 @@ from crm.core.pinyin import search_text
 from crm.core.querysets import ScopedQuerySet
 from crm.system.dictionaries import DictionaryCodeValidator, dictionary_label
 
+# Company-form words that do not tell two customers apart: 杭州西湖科技有限公司 and 西湖科技 are one customer.
+_NAME_NOISE = re.compile(
+    r"(股份有限公司|有限责任公司|有限公司|集团|公司|分公司|co\.?,?\s*ltd\.?|ltd\.?|inc\.?|corp\.?|llc|gmbh|"
+    r"[\s\-_,.，。、()（）·&]+)"
+)
+
+
+def name_key(name: str) -> str:
+    """The key two customer names share when they are probably the same customer (the fuzzy duplicate key)."""
+    return _NAME_NOISE.sub("", (name or "").strip().lower())[:200]
+
+
+class Tag(TimeStampedModel):
+    """A free label on customers (e.g. 重点客户, 展会2026). Shared by everyone; admins tidy them up."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    color = models.CharField(_("colour"), max_length=7, blank=True, default="",
+                             validators=[RegexValidator(r"^#[0-9A-Fa-f]{6}$", _("A colour like #1677ff."))])
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerQuerySet(ScopedQuerySet):
+    def alive(self) -> CustomerQuerySet:
+        return self.filter(deleted_at__isnull=True)
+
+    def in_pool(self) -> CustomerQuerySet:
+        return self.filter(deleted_at__isnull=True, owner__isnull=True, pool_entered_at__isnull=False)
+
+
+class CustomerManager(models.Manager.from_queryset(CustomerQuerySet)):
+    """Customers in the recycle bin or merged away are not there for the rest of the app; ``all_objects`` sees
+    them (the recycle bin, merge and purge use it)."""
+
+    def get_queryset(self) -> CustomerQuerySet:
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
 
 class Customer(ScopedModel):
     module = "customers"
+    # Soft-deleted customers keep their related records, so a restore brings everything back.
+    soft_delete = True
 
     class Kind(models.TextChoices):
         COMPANY = "company", _("Company")
         INDIVIDUAL = "individual", _("Individual")
+
+    class Stage(models.TextChoices):
+        PROSPECT = "prospect", _("Prospect")
+        NEW = "new", _("New")
+        ACTIVE = "active", _("Active")
+        DORMANT = "dormant", _("Dormant")
+        LOST = "lost", _("Lost")
 
     name = models.CharField(_("name"), max_length=200, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY)
@@ -33,11 +89,36 @@ class Customer(ScopedModel):
                              validators=[DictionaryCodeValidator("customer_level")])
     address = models.CharField(_("address"), max_length=300, blank=True)
     remark = models.TextField(_("remark"), blank=True)
-    # Kept up to date by log_activity(): the pool rule and the due list read them without scanning activities.
+    tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
+    # Collaborators (协作人) see and work on the customer alongside its owner, whatever their data scope.
+    collaborators = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("collaborators"), blank=True,
+                                           related_name="collaborating_customers")
+    lifecycle_stage = models.CharField(_("lifecycle stage"), max_length=20, choices=Stage.choices,
+                                       default=Stage.PROSPECT)
+    # Set when someone picks the stage by hand: the scheduled job then leaves it alone.
+    lifecycle_locked = models.BooleanField(_("stage set by hand"), default=False)
+    # Kept by the orders module; until it lands they can be set by hand or by import.
+    first_order_at = models.DateField(_("first order"), null=True, blank=True)
+    last_order_at = models.DateField(_("last order"), null=True, blank=True)
     # Name, pinyin, initials, phone and e-mail in one lower-case column: what global search matches.
     search_text = models.TextField(blank=True, default="", editable=False)
+    name_key = models.CharField(max_length=200, blank=True, default="", editable=False, db_index=True)
+    # Kept up to date by log_activity(): the pool rule and the due list read them without scanning activities.
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True, editable=False)
     next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True, editable=False)
+    # Public pool (公海): no owner and pool_entered_at set. claimed_at marks a customer its owner took from the
+    # pool (counted against the role's claim limit); pool_warned_at stops the warning going out twice.
+    pool_entered_at = models.DateTimeField(_("in the pool since"), null=True, blank=True, editable=False)
+    pool_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(_("claimed from the pool"), null=True, blank=True, editable=False)
+    deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("deleted by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+", editable=False)
+    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+", editable=False)
+
+    objects = CustomerManager()
+    all_objects = CustomerQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at", "-id"]
@@ -47,16 +128,34 @@ class Customer(ScopedModel):
             models.Index(fields=["owner", "-updated_at"], name="customer_owner_idx"),
             models.Index(fields=["department", "-updated_at"], name="customer_dept_idx"),
             models.Index(fields=["owner", "next_follow_up_at"], name="customer_due_idx"),
+            models.Index(fields=["owner", "last_follow_up_at"], name="customer_pool_rule_idx"),
+            models.Index(fields=["pool_entered_at"], name="customer_pool_idx"),
+            models.Index(fields=["deleted_at"], name="customer_deleted_idx"),
+            models.Index(fields=["phone"], name="customer_phone_idx"),
+            models.Index(fields=["email"], name="customer_email_idx"),
         ]
 
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args, **kwargs):
-        self.search_text = search_text(self.name, normalise_phone(self.phone), self.email)
+        # Stored normalised, so duplicates and exact search find each other whatever the door.
+        self.phone = normalise_phone(self.phone) or self.phone
+        self.email = normalise_email(self.email) or self.email
+        self.search_text = search_text(self.name, self.phone, self.email)
+        self.name_key = name_key(self.name)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "name_key", "phone", "email"}
         super().save(*args, **kwargs)
+
+    @classmethod
+    def extra_scope_ids(cls, user) -> models.QuerySet:
+        """Collaborators reach the customer whatever their data scope: the ids of theirs, as a subquery."""
+        return cls.collaborators.through.objects.filter(user_id=user.pk).values("customer_id")
+
+    @property
+    def in_pool(self) -> bool:
+        return self.owner_id is None and self.pool_entered_at is not None
 
     def get_industry_display(self) -> str:
         return dictionary_label("industry", self.industry)
@@ -113,6 +212,8 @@ class Contact(TimeStampedModel):
     consent_source = models.CharField(_("consent source"), max_length=100, blank=True)
     consent_at = models.DateTimeField(_("consent date"), null=True, blank=True)
     remark = models.TextField(_("remark"), blank=True)
+    # Set when the person's data was erased on request: the row stays so counts and history still add up.
+    erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
 
     objects = ContactQuerySet.as_manager()
 
@@ -193,3 +294,83 @@ class Activity(TimeStampedModel):
             raise ValidationError({"next_follow_up_at": _("The next follow-up must come after this one.")})
         if self.contact_id and self.customer_id and self.contact.customer_id != self.customer_id:
             raise ValidationError({"contact": _("This contact belongs to another customer.")})
+
+
+class PoolRule(TimeStampedModel):
+    """Customers of a level (any level when blank) with no follow-up for ``days`` go back to the public pool;
+    their owner is warned ``warn_days`` before."""
+
+    level = models.CharField(_("level"), max_length=50, blank=True, unique=True,
+                             validators=[DictionaryCodeValidator("customer_level")])
+    days = models.PositiveIntegerField(_("days without follow-up"))
+    warn_days = models.PositiveIntegerField(_("warn the owner days before"), default=3)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["level"]
+        verbose_name = _("pool rule")
+        verbose_name_plural = _("pool rules")
+
+    def __str__(self) -> str:
+        return f"{dictionary_label('customer_level', self.level) if self.level else _('Any level')}: {self.days}"
+
+    def clean(self):
+        if self.days is not None and self.warn_days is not None and self.warn_days >= self.days:
+            raise ValidationError({"warn_days": _("The warning must come before the customer is returned.")})
+
+
+class PoolMovement(models.Model):
+    """Each entry to and exit from the public pool, with who and why: the pool's own history."""
+
+    class Action(models.TextChoices):
+        RETURNED = "returned", _("Returned by the rule")
+        RELEASED = "released", _("Released")
+        CLAIMED = "claimed", _("Claimed")
+        ASSIGNED = "assigned", _("Assigned from the pool")
+
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
+                                 related_name="pool_movements")
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    previous_owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("previous owner"), null=True,
+                                       blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("pool movement")
+        verbose_name_plural = _("pool movements")
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.customer_id}"
+
+
+class LifecyclePolicy(TimeStampedModel):
+    """Admin-set thresholds for the lifecycle stage (潜在 → 新 → 活跃 → 沉睡 → 流失); one row."""
+
+    new_days = models.PositiveIntegerField(
+        _("new for days"), default=30,
+        help_text=_("A customer with a first order or follow-up this recent is new."))
+    active_days = models.PositiveIntegerField(
+        _("active within days"), default=90,
+        help_text=_("A follow-up or order within this many days keeps a customer active."))
+    lost_days = models.PositiveIntegerField(
+        _("lost after days"), default=365,
+        help_text=_("No follow-up or order for this long and a customer is lost; in between it is dormant."))
+
+    class Meta:
+        verbose_name = _("lifecycle policy")
+        verbose_name_plural = _("lifecycle policy")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+    def clean(self):
+        if not (self.new_days <= self.active_days < self.lost_days):
+            raise ValidationError(_("The thresholds must grow: new ≤ active < lost."))
+
+    @classmethod
+    def current(cls) -> LifecyclePolicy:
+        return cls.objects.order_by("id").first() or cls.objects.create()
