@@ -9,14 +9,25 @@ DICTIONARY_FIELDS = {"industry": "industry", "source": "source", "level": "custo
 
 
 class CustomerForm(forms.ModelForm):
+    tags = forms.CharField(label=_("Tags"), required=False, max_length=500,
+                           help_text=_("Separate tags with commas; new tags are created."))
+
     class Meta:
         model = Customer
-        fields = ["name", "kind", "phone", "email", "industry", "source", "level", "address", "owner", "remark"]
-        widgets = {"remark": forms.Textarea(attrs={"rows": 3})}
+        fields = ["name", "kind", "phone", "email", "industry", "source", "level", "lifecycle_stage", "tags",
+                  "address", "owner", "collaborators", "first_order_at", "remark"]
+        widgets = {"remark": forms.Textarea(attrs={"rows": 3}),
+                   "first_order_at": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "collaborators": forms.SelectMultiple(attrs={"size": 4})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = User.objects.filter(is_active=True)
+        self.fields["collaborators"].queryset = User.objects.filter(is_active=True)
+        self.fields["lifecycle_stage"].required = False
+        self.fields["lifecycle_stage"].help_text = _("Chosen by hand, the stage stays until set back to automatic.")
+        if self.instance.pk:
+            self.initial["tags"] = ", ".join(tag.name for tag in self.instance.tags.all())
         # Picklists come from the dictionaries; a deactivated code already on the record stays selectable.
         for name, kind in DICTIONARY_FIELDS.items():
             choices = dictionary_choices(kind)
@@ -25,6 +36,16 @@ class CustomerForm(forms.ModelForm):
                 choices.append((current, dictionary_label(kind, current)))
             self.fields[name] = forms.ChoiceField(label=self.fields[name].label, required=False,
                                                   choices=[("", "—"), *choices])
+
+    def clean_lifecycle_stage(self) -> str:
+        return self.cleaned_data["lifecycle_stage"] or self.instance.lifecycle_stage or Customer.Stage.PROSPECT
+
+    def clean_tags(self) -> list[str]:
+        """Tag names; the service creates the ones that do not exist yet."""
+        names = [name.strip() for name in self.cleaned_data["tags"].replace("，", ",").split(",") if name.strip()]
+        if any(len(name) > 50 for name in names):
+            raise forms.ValidationError(_("A tag has at most 50 characters."))
+        return list(dict.fromkeys(names))
 
 
 class ContactForm(forms.ModelForm):

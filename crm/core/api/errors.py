@@ -29,7 +29,9 @@ def _flatten(detail) -> dict[str, list[str]] | list[str]:
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DomainError):
+    if isinstance(exc, DomainError) and exc.code == "permission_denied":
+        exc = exceptions.PermissionDenied(exc.message)
+    elif isinstance(exc, DomainError):
         exc = exceptions.ValidationError({exc.field: [exc.message]} if exc.field else [exc.message])
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)

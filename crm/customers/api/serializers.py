@@ -1,18 +1,64 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from crm.accounts.models import User
 from crm.core.api.views import FieldPermissionSerializerMixin
 from crm.customers.models import Activity, Contact, Customer
+from crm.customers.services.bulk import BULK_ACTIONS, MAX_SELECTION
+
+
+class TagNamesField(serializers.ListField):
+    """Tags read and written by name; unknown names create the tag."""
+
+    child = serializers.CharField(max_length=50)
+
+    def to_representation(self, manager):
+        return [tag.name for tag in manager.all()]
+
+    def to_internal_value(self, data):
+        return [name.strip() for name in super().to_internal_value(data) if name.strip()]
 
 
 class CustomerSerializer(FieldPermissionSerializerMixin, serializers.ModelSerializer):
     owner_name = serializers.CharField(source="owner.__str__", read_only=True, default=None)
     department_name = serializers.CharField(source="department.name", read_only=True, default=None)
+    tags = TagNamesField(required=False, max_length=50)
+    collaborators = serializers.PrimaryKeyRelatedField(many=True, required=False,
+                                                       queryset=User.objects.filter(is_active=True))
+    in_pool = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = Customer
         fields = ["id", "name", "kind", "phone", "email", "industry", "source", "level", "address", "remark",
-                  "owner", "owner_name", "department", "department_name", "created_at", "updated_at"]
-        read_only_fields = ["department", "created_at", "updated_at"]
+                  "tags", "owner", "owner_name", "collaborators", "department", "department_name",
+                  "lifecycle_stage", "lifecycle_locked", "first_order_at", "last_order_at", "last_follow_up_at",
+                  "next_follow_up_at", "in_pool", "created_at", "updated_at"]
+        read_only_fields = ["department", "lifecycle_locked", "created_at", "updated_at"]
+
+
+class DeletedCustomerSerializer(serializers.ModelSerializer):
+    deleted_by_name = serializers.CharField(source="deleted_by.__str__", read_only=True, default=None)
+
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "owner", "department", "deleted_at", "deleted_by", "deleted_by_name",
+                  "merged_into"]
+
+
+class CustomerBulkSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=sorted(BULK_ACTIONS))
+    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
+                                max_length=MAX_SELECTION)
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
+                                               allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True,
+                                   help_text=_("Why the customers go back to the pool (action \"pool\")."))
+
+
+class BulkResultSerializer(serializers.Serializer):
+    done = serializers.ListField(child=serializers.IntegerField())
+    skipped = serializers.ListField(child=serializers.DictField())
 
 
 class ContactSerializer(serializers.ModelSerializer):

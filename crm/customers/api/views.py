@@ -1,24 +1,78 @@
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crm.core.api.views import ScopedModelViewSet, ScopedViewSetMixin
 from crm.customers import services
-from crm.customers.api.serializers import ActivitySerializer, ContactSerializer, CustomerSerializer
+from crm.customers.api.serializers import (
+    ActivitySerializer,
+    BulkResultSerializer,
+    ContactSerializer,
+    CustomerBulkSerializer,
+    CustomerSerializer,
+    DeletedCustomerSerializer,
+)
 from crm.customers.filtersets import CustomerFilterSet
 from crm.customers.models import Activity, Contact, Customer
+from crm.customers.services.bulk import bulk_update_customers
 
 
 class CustomerViewSet(ScopedModelViewSet):
+    """Customers in the caller's scope. DELETE moves a customer to the recycle bin; admins restore or purge."""
+
     queryset = Customer.objects.select_related("owner", "department")
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilterSet
     search_fields = ["name", "phone", "email"]
-    ordering_fields = ["name", "created_at", "updated_at", "level"]
+    ordering_fields = ["name", "created_at", "updated_at", "level", "last_follow_up_at", "next_follow_up_at"]
+    action_permissions = {"bulk": "view", "recycle_bin": "delete", "restore": "delete", "purge": "delete"}
+    RECYCLE_BIN_ACTIONS = ("recycle_bin", "restore", "purge")
 
     def get_queryset(self):
-        return super().get_queryset().select_related("owner", "department")
+        if self.action in self.RECYCLE_BIN_ACTIONS:
+            return (Customer.all_objects.visible_to(self.request.user, "delete")
+                    .filter(deleted_at__isnull=False).select_related("deleted_by").order_by("-deleted_at", "-id"))
+        return (super().get_queryset().select_related("owner", "department")
+                .prefetch_related("tags", "collaborators"))
+
+    def get_serializer_class(self):
+        if self.action in self.RECYCLE_BIN_ACTIONS:
+            return DeletedCustomerSerializer
+        return super().get_serializer_class()
+
+    @extend_schema(request=CustomerBulkSerializer, responses=BulkResultSerializer)
+    @action(detail=False, methods=["post"])
+    def bulk(self, request):
+        """Applies one action (assign, tag, untag, pool, delete) to many customers, each checked on its own:
+        the answer lists what was done and what was skipped, with why."""
+        payload = CustomerBulkSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        result = bulk_update_customers(actor=request.user, action=data["action"], ids=data["ids"],
+                                       owner=data.get("owner"), tag_names=data.get("tags", []),
+                                       reason=data.get("reason", ""))
+        return Response(result.as_dict())
+
+    @action(detail=False, methods=["get"], url_path="recycle-bin", filterset_class=None)
+    def recycle_bin(self, request):
+        """Customers in the recycle bin that the caller could delete."""
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(request=None, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """Brings a customer back from the recycle bin (administrators)."""
+        customer = services.restore_customer(actor=request.user, customer=self.get_object())
+        return Response(CustomerSerializer(customer, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["delete"])
+    def purge(self, request, pk=None):
+        """Deletes a customer in the recycle bin for good (administrators)."""
+        services.purge_customer(actor=request.user, customer=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def perform_create(self, serializer):
         serializer.instance = services.create_customer(actor=self.request.user, data=serializer.validated_data)

@@ -7,6 +7,7 @@ batch. Pinyin is computed per name part and composed, not per full name.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 
@@ -17,7 +18,7 @@ from pypinyin import Style, lazy_pinyin
 
 from crm.accounts.models import User
 from crm.core.crypto import blind_index
-from crm.customers.models import Contact, Customer
+from crm.customers.models import Contact, Customer, name_key
 
 CITIES = ["北京", "上海", "广州", "深圳", "杭州", "苏州", "南京", "成都", "武汉", "西安", "宁波", "青岛", "厦门",
           "长沙", "郑州", "合肥", "天津", "重庆", "无锡", "佛山"]
@@ -31,6 +32,7 @@ GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "
          "秀英", "华", "平", "刚", "桂英", "建华", "文", "晨", "思远", "子涵", "浩然"]
 INDUSTRIES = ["manufacturing", "it", "finance", "retail", "healthcare", "education", "real_estate", "logistics"]
 LEVELS = ["A", "B", "B", "C", "C", "C", "D"]
+STAGES = ["prospect", "new", "active", "active", "dormant", "lost"]
 SOURCES = ["website", "telemarketing", "exhibition", "referral", "advertising", "social"]
 
 
@@ -73,7 +75,8 @@ class Command(BaseCommand):
                     industry=rng.choice(INDUSTRIES), level=rng.choice(LEVELS), source=rng.choice(SOURCES),
                     owner_id=owner_id, department_id=department_id, created_by_id=owner_id,
                     search_text=f"{name.lower()} {full} {initials} {phone} info{n}@example.cn",
-                    created_at=now, updated_at=now))
+                    name_key=name_key(name), last_follow_up_at=now - dt.timedelta(days=rng.randint(0, 400)),
+                    lifecycle_stage=rng.choice(STAGES), created_at=now, updated_at=now))
                 for _ in range(2):
                     surname, given = rng.choice(SURNAMES), rng.choice(GIVEN)
                     mobile = f"1{rng.choice('3578')}{rng.randint(100_000_000, 999_999_999)}"

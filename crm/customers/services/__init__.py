@@ -12,7 +12,7 @@ from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
-from crm.customers.models import Activity, Contact, Customer
+from crm.customers.models import Activity, Contact, Customer, Tag
 from crm.notifications.services import schedule_reminder
 
 
@@ -24,38 +24,107 @@ def _check_owner(actor: User, owner: User | None) -> None:
         raise DomainError(_("The owner must be an active user."), field="owner")
 
 
+def _relations(customer: Customer) -> dict[str, list[str]]:
+    """Tags and collaborators as the audit trail shows them (many-to-many fields are not in snapshot())."""
+    return {"tags": sorted(t.name for t in customer.tags.all()),
+            "collaborators": sorted(str(u) for u in customer.collaborators.all())}
+
+
+def tags_by_name(names: list[str]) -> list[Tag]:
+    """The tags with these names, creating the missing ones: typing a new tag is how tags are made."""
+    cleaned = list(dict.fromkeys(name.strip()[:50] for name in names if name and name.strip()))
+    existing = {tag.name: tag for tag in Tag.objects.filter(name__in=cleaned)}
+    return [existing.get(name) or Tag.objects.get_or_create(name=name)[0] for name in cleaned]
+
+
+def _set_relations(customer: Customer, tags: list[Tag | str] | None, collaborators: list[User] | None) -> None:
+    if tags is not None:
+        names = [tag for tag in tags if isinstance(tag, str)]
+        customer.tags.set([tag for tag in tags if isinstance(tag, Tag)] + tags_by_name(names))
+    if collaborators is not None:
+        if any(not user.is_active for user in collaborators):
+            raise DomainError(_("Collaborators must be active users."), field="collaborators")
+        customer.collaborators.set([user for user in collaborators if user.pk != customer.owner_id])
+
+
 @transaction.atomic
 def create_customer(*, actor: User, data: dict[str, Any]) -> Customer:
     """Creates a customer owned by ``data['owner']`` or the actor, in the owner's department."""
     fields = dict(data)
+    tags, collaborators = fields.pop("tags", None), fields.pop("collaborators", None)
     owner = fields.pop("owner", None) or actor
     _check_owner(actor, owner)
     customer = Customer(**fields, owner=owner, created_by=actor)
     customer.department_id = fields.get("department_id") or owner.department_id
+    if customer.lifecycle_stage != Customer.Stage.PROSPECT:
+        customer.lifecycle_locked = True  # a stage given at creation is a choice by hand
     customer.full_clean()
     customer.save()
-    audit.record_create(actor=actor, instance=customer)
+    _set_relations(customer, tags, collaborators)
+    event = audit.record_create(actor=actor, instance=customer)
+    if tags or collaborators:
+        event.changes.update({k: [None, v] for k, v in _relations(customer).items() if v})
+        event.save(update_fields=["changes"])
     return customer
 
 
 @transaction.atomic
 def update_customer(*, actor: User, customer: Customer, data: dict[str, Any]) -> Customer:
-    if "owner" in data and data["owner"] is not None and data["owner"].pk != customer.owner_id:
-        _check_owner(actor, data["owner"])
-    before = audit.snapshot(customer)
-    for name, value in data.items():
+    fields = dict(data)
+    tags, collaborators = fields.pop("tags", None), fields.pop("collaborators", None)
+    if "owner" in fields and fields["owner"] is not None and fields["owner"].pk != customer.owner_id:
+        _check_owner(actor, fields["owner"])
+    before = {**audit.snapshot(customer), **_relations(customer)}
+    for name, value in fields.items():
         setattr(customer, name, value)
-    if "owner" in data and data["owner"] is not None:
-        customer.department_id = data["owner"].department_id
+    if "owner" in fields and fields["owner"] is not None:
+        customer.department_id = fields["owner"].department_id
+    if "lifecycle_stage" in fields and fields["lifecycle_stage"] != before["lifecycle_stage"]:
+        customer.lifecycle_locked = True  # picked by hand: the scheduled job leaves it alone from now on
     customer.full_clean()
     customer.save()
-    audit.record_update(actor=actor, instance=customer, before=before)
+    _set_relations(customer, tags, collaborators)
+    changes = audit.diff(before, {**audit.snapshot(customer), **_relations(customer)})
+    if changes:
+        audit.record_event(actor=actor, action=AuditEvent.Action.UPDATE, instance=customer, changes=changes)
     return customer
 
 
 @transaction.atomic
 def delete_customer(*, actor: User, customer: Customer) -> None:
-    audit.record_delete(actor=actor, instance=customer)
+    """Moves the customer to the recycle bin; its contacts and history stay, so a restore brings all back."""
+    customer.deleted_at = timezone.now()
+    customer.deleted_by = actor
+    customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit.record_event(actor=actor, action=AuditEvent.Action.DELETE, instance=customer,
+                       message=_("Moved to the recycle bin"))
+
+
+def _require_recycle_bin_admin(actor: User) -> None:
+    if not actor.has_module_perm("system", "edit"):
+        raise DomainError(_("Only administrators may restore or purge deleted customers."),
+                          code="permission_denied")
+
+
+@transaction.atomic
+def restore_customer(*, actor: User, customer: Customer) -> Customer:
+    _require_recycle_bin_admin(actor)
+    if customer.merged_into_id:
+        raise DomainError(_("This customer was merged into another one and cannot be restored."))
+    customer.deleted_at, customer.deleted_by = None, None
+    customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+    audit.record_event(actor=actor, action=AuditEvent.Action.RESTORE, instance=customer)
+    return customer
+
+
+@transaction.atomic
+def purge_customer(*, actor: User, customer: Customer) -> None:
+    """Deletes a customer in the recycle bin for good, with its contacts and follow-ups."""
+    _require_recycle_bin_admin(actor)
+    if customer.deleted_at is None:
+        raise DomainError(_("Only customers in the recycle bin can be purged."))
+    audit.record_event(actor=actor, action=AuditEvent.Action.PURGE, instance=customer,
+                       changes={"name": [customer.name, None]})
     customer.delete()
 
 
@@ -87,6 +156,8 @@ def create_contact(*, actor: User, customer: Customer, data: dict[str, Any]) -> 
 
 @transaction.atomic
 def update_contact(*, actor: User, contact: Contact, data: dict[str, Any]) -> Contact:
+    if contact.erased_at is not None:  # erased on request: new data would bring the person back unnoticed
+        raise DomainError(_("This person's data was erased on request; the contact can no longer be edited."))
     before = _contact_snapshot(contact)
     for name, value in data.items():
         setattr(contact, name, value)

@@ -1,0 +1,38 @@
+from rest_framework import mixins, permissions, serializers, viewsets
+
+from crm.core import services
+from crm.core.api.views import UserLanguageMixin
+from crm.core.models import SavedView
+
+
+class SavedViewSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SavedView
+        fields = ["id", "list_key", "name", "query", "columns", "is_default", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        # Names are unique per user and list: saving under an existing name replaces that view.
+        validators = []
+
+    def validate_columns(self, value):
+        if not all(isinstance(item, str) and len(item) <= 50 for item in value) or len(value) > 50:
+            raise serializers.ValidationError("A list of column names.")
+        return value
+
+
+class SavedViewViewSet(UserLanguageMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
+                       mixins.RetrieveModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """The caller's own saved list views (filters, sort and columns), e.g. ?list_key=customers."""
+
+    serializer_class = SavedViewSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_fields = ["list_key"]
+    queryset = SavedView.objects.none()
+
+    def get_queryset(self):
+        return SavedView.objects.filter(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.save_view(actor=self.request.user, **serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        services.delete_view(actor=self.request.user, view=instance)

@@ -1,0 +1,84 @@
+"""Bulk actions on selected customers: each record is checked on its own, so a selection that mixes records
+the user may and may not change does what is allowed and reports the rest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from crm.accounts.models import User
+from crm.core.errors import DomainError
+from crm.customers import services
+from crm.customers.models import Customer, Tag
+
+# action -> the permission it needs on each record
+BULK_ACTIONS = {"assign": "assign", "tag": "edit", "untag": "edit", "pool": "pool", "delete": "delete"}
+MAX_SELECTION = 1000
+
+
+@dataclass
+class BulkResult:
+    done: list[int] = field(default_factory=list)
+    skipped: dict[int, str] = field(default_factory=dict)  # id -> why
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"done": self.done, "skipped": [{"id": pk, "reason": why} for pk, why in self.skipped.items()]}
+
+
+def _perform(action: str, *, actor: User, customer: Customer, owner: User | None, tags: list[Tag],
+             reason: str) -> None:
+    if action == "assign":
+        services.update_customer(actor=actor, customer=customer, data={"owner": owner})
+    elif action == "tag":
+        services.update_customer(actor=actor, customer=customer, data={"tags": [*customer.tags.all(), *tags]})
+    elif action == "untag":
+        keep = [tag for tag in customer.tags.all() if tag not in tags]
+        services.update_customer(actor=actor, customer=customer, data={"tags": keep})
+    elif action == "pool":
+        from crm.customers.services.pool import release_to_pool
+
+        release_to_pool(actor=actor, customer=customer, reason=reason)
+    elif action == "delete":
+        services.delete_customer(actor=actor, customer=customer)
+
+
+def bulk_update_customers(*, actor: User, action: str, ids: list[int], owner: User | None = None,
+                          tag_names: list[str] | None = None, reason: str = "") -> BulkResult:
+    """Applies one action to each selected customer the actor may act on; every record is its own
+    transaction and its own audit row, and a refusal of one does not stop the others."""
+    if action not in BULK_ACTIONS:
+        raise DomainError(_("Unknown bulk action."), field="action")
+    if not ids:
+        raise DomainError(_("Select at least one customer."), field="ids")
+    if len(ids) > MAX_SELECTION:
+        raise DomainError(_("Select at most %(count)d customers at once.") % {"count": MAX_SELECTION}, field="ids")
+    if action == "assign" and owner is None:
+        raise DomainError(_("Choose the new owner."), field="owner")
+    if action in ("tag", "untag") and not [name for name in tag_names or [] if name.strip()]:
+        raise DomainError(_("Enter at least one tag."), field="tags")
+    if action == "pool" and not reason.strip():
+        raise DomainError(_("Give a reason for releasing customers to the pool."), field="reason")
+    if not actor.has_module_perm("customers", BULK_ACTIONS[action]):
+        raise DomainError(_("Your role may not do this."), code="permission_denied")
+
+    tags = services.tags_by_name(tag_names or []) if action == "tag" else list(
+        Tag.objects.filter(name__in=[name.strip() for name in tag_names or []]))
+    allowed = {c.pk: c for c in Customer.objects.visible_to(actor, BULK_ACTIONS[action])
+               .filter(pk__in=ids).prefetch_related("tags", "collaborators")}
+    result = BulkResult()
+    for pk in dict.fromkeys(ids):
+        customer = allowed.get(pk)
+        if customer is None:
+            result.skipped[pk] = _("Not found or not yours to change.")
+            continue
+        try:
+            with transaction.atomic():
+                _perform(action, actor=actor, customer=customer, owner=owner, tags=tags, reason=reason)
+        except DomainError as error:
+            result.skipped[pk] = error.message
+        else:
+            result.done.append(pk)
+    return result

@@ -1,0 +1,375 @@
+from django.contrib import messages
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
+from django.views import generic
+
+from crm.accounts.models import User
+from crm.core import services as core_services
+from crm.core.errors import DomainError
+from crm.core.fieldperms import hidden_fields
+from crm.core.models import SavedView
+from crm.core.timeline import timeline_page
+from crm.core.views import (
+    ModulePermissionMixin,
+    ScopedCreateView,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedQuerysetMixin,
+    ScopedUpdateView,
+    ServiceFormMixin,
+)
+from crm.customers import services
+from crm.customers.filtersets import CustomerFilterSet
+from crm.customers.forms import ActivityForm, ContactForm, CustomerForm
+from crm.customers.models import Contact, Customer, Tag
+from crm.customers.services.bulk import BULK_ACTIONS, bulk_update_customers
+
+# Columns a user can show on the list, in this order; DEFAULT_COLUMNS until they choose.
+LIST_COLUMNS = ["name", "kind", "phone", "email", "industry", "source", "level", "lifecycle_stage", "tags",
+                "owner", "department", "last_follow_up_at", "next_follow_up_at", "created_at", "updated_at"]
+DEFAULT_COLUMNS = ["name", "kind", "phone", "industry", "level", "lifecycle_stage", "owner", "last_follow_up_at"]
+SORTABLE_COLUMNS = {"name", "level", "lifecycle_stage", "last_follow_up_at", "next_follow_up_at", "created_at",
+                    "updated_at"}
+LIST_KEY = "customers"
+
+
+class CustomerListView(ScopedListView):
+    """Filters, sort and columns come from the query string; a saved view is a named query string."""
+
+    model = Customer
+    filterset_class = CustomerFilterSet
+    template_name = "customers/customer_list.html"
+
+    def get(self, request, *args, **kwargs):
+        # A bare visit opens the user's default view, if they chose one.
+        if not request.GET:
+            default = SavedView.objects.filter(user=request.user, list_key=LIST_KEY, is_default=True).first()
+            if default is not None:
+                return HttpResponseRedirect(f"{request.path}?{default.query}&view={default.pk}")
+        return super().get(request, *args, **kwargs)
+
+    def get_sort(self) -> str:
+        sort = self.request.GET.get("sort", "")
+        return sort if sort.lstrip("-") in SORTABLE_COLUMNS else "-updated_at"
+
+    def get_queryset(self):
+        queryset = super().get_queryset().select_related("owner", "department").prefetch_related("tags")
+        return queryset.order_by(self.get_sort(), "-id")
+
+    def get_columns(self) -> list[str]:
+        hidden = hidden_fields(self.request.user, Customer)
+        chosen = [name for name in self.request.GET.getlist("col") if name in LIST_COLUMNS]
+        if not chosen and (view := self.current_view()) is not None:
+            chosen = [name for name in view.columns if name in LIST_COLUMNS]
+        return [name for name in (chosen or DEFAULT_COLUMNS) if name not in hidden]
+
+    def current_view(self) -> SavedView | None:
+        view_id = self.request.GET.get("view", "")
+        if not view_id.isdigit():
+            return None
+        return SavedView.objects.filter(user=self.request.user, list_key=LIST_KEY, pk=view_id).first()
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        hidden = hidden_fields(user, Customer)
+        columns = self.get_columns()
+        query = self.request.GET.copy()
+        for key in ("page", "view"):
+            query.pop(key, None)
+        return {
+            **super().get_context_data(**kwargs),
+            "columns": [(name, Customer._meta.get_field(name).verbose_name) for name in columns],
+            "all_columns": [(name, Customer._meta.get_field(name).verbose_name, name in columns)
+                            for name in LIST_COLUMNS if name not in hidden],
+            "sortable": SORTABLE_COLUMNS,
+            "sort": self.get_sort(),
+            "saved_views": SavedView.objects.filter(user=user, list_key=LIST_KEY),
+            "current_view": self.current_view(),
+            "current_query": query.urlencode(),
+            "tags": Tag.objects.all(),
+            "users": User.objects.filter(is_active=True),
+            "can_create": user.has_module_perm("customers", "create"),
+            "can_delete": user.has_module_perm("customers", "delete"),
+            "bulk_actions": [(code, label) for code, label in BULK_ACTION_LABELS
+                             if user.has_module_perm("customers", BULK_ACTIONS[code])],
+        }
+
+
+BULK_ACTION_LABELS = [("assign", _lazy("Assign owner")), ("tag", _lazy("Add tags")), ("untag", _lazy("Remove tags")),
+                      ("pool", _lazy("Release to the pool")), ("delete", _lazy("Delete"))]
+
+
+class CustomerBulkView(ModulePermissionMixin, generic.View):
+    """POST from the list's selection bar: the service checks each record; the message says what was skipped."""
+
+    module = "customers"
+
+    def post(self, request):
+        back = f"{reverse('customers:list')}?{request.POST.get('next_query', '')}"
+        ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
+        owner_id = request.POST.get("owner", "")
+        owner = User.objects.filter(pk=owner_id, is_active=True).first() if owner_id.isdigit() else None
+        tag_names = [name for name in request.POST.get("tags", "").replace("，", ",").split(",") if name.strip()]
+        try:
+            result = bulk_update_customers(actor=request.user, action=request.POST.get("action", ""), ids=ids,
+                                           owner=owner, tag_names=tag_names, reason=request.POST.get("reason", ""))
+        except DomainError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(back)
+        if result.done:
+            messages.success(request, ngettext("%(count)d customer updated.", "%(count)d customers updated.",
+                                               len(result.done)) % {"count": len(result.done)})
+        if result.skipped:
+            reasons = "; ".join(sorted(set(result.skipped.values())))
+            messages.warning(request, ngettext("%(count)d customer skipped: %(reasons)s",
+                                               "%(count)d customers skipped: %(reasons)s", len(result.skipped))
+                             % {"count": len(result.skipped), "reasons": reasons})
+        return HttpResponseRedirect(back)
+
+
+class SaveListView(ModulePermissionMixin, generic.View):
+    """Saves the list's current filters, sort and columns under a name."""
+
+    module = "customers"
+
+    def post(self, request):
+        query = request.POST.get("query", "")
+        try:
+            view = core_services.save_view(
+                actor=request.user, list_key=LIST_KEY, name=request.POST.get("name", ""), query=query,
+                columns=[c for c in request.POST.getlist("col") if c in LIST_COLUMNS],
+                is_default=bool(request.POST.get("is_default")))
+        except DomainError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(f"{reverse('customers:list')}?{query}")
+        messages.success(request, _("View saved."))
+        return HttpResponseRedirect(f"{reverse('customers:list')}?{view.query}&view={view.pk}")
+
+
+class DeleteListView(ModulePermissionMixin, generic.View):
+    module = "customers"
+
+    def post(self, request, pk):
+        view = get_object_or_404(SavedView, pk=pk, user=request.user)
+        core_services.delete_view(actor=request.user, view=view)
+        messages.success(request, _("View deleted."))
+        return HttpResponseRedirect(reverse("customers:list") + "?sort=-updated_at")
+
+
+class RecycleBinView(ModulePermissionMixin, generic.ListView):
+    """Deleted customers the user could delete; administrators restore or purge them."""
+
+    module = "customers"
+    action = "delete"
+    template_name = "customers/recycle_bin.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return (Customer.all_objects.visible_to(self.request.user, "delete").filter(deleted_at__isnull=False)
+                .select_related("deleted_by", "owner").order_by("-deleted_at", "-id"))
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs),
+                "can_manage": self.request.user.has_module_perm("system", "edit")}
+
+
+class RecycleBinActionView(ModulePermissionMixin, generic.View):
+    module = "customers"
+    action = "delete"
+
+    def post(self, request, pk, operation):
+        if operation not in ("restore", "purge"):
+            raise Http404
+        customer = get_object_or_404(
+            Customer.all_objects.visible_to(request.user, "delete").filter(deleted_at__isnull=False), pk=pk)
+        try:
+            if operation == "restore":
+                services.restore_customer(actor=request.user, customer=customer)
+                messages.success(request, _("Customer restored."))
+            else:
+                services.purge_customer(actor=request.user, customer=customer)
+                messages.success(request, _("Customer deleted for good."))
+        except DomainError as error:
+            messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("customers:recycle_bin"))
+
+
+class CustomerDetailView(ScopedDetailView):
+    model = Customer
+    template_name = "customers/customer_detail.html"
+    detail_fields = ["name", "kind", "phone", "email", "industry", "source", "level", "lifecycle_stage",
+                     "address", "owner", "department", "first_order_at", "last_follow_up_at", "next_follow_up_at",
+                     "remark", "created_at", "updated_at"]
+
+    def get_context_data(self, **kwargs):
+        entries, cursor = timeline_page(self.object, self.request.user)
+        return {**super().get_context_data(**kwargs), "entries": entries, "cursor": cursor,
+                "contacts": self.object.contacts.all(), "tags": self.object.tags.all(),
+                "collaborators": self.object.collaborators.all(),
+                "can_unmask": self.request.user.has_module_perm("customers", "unmask")}
+
+
+class CustomerCreateView(ScopedCreateView):
+    model = Customer
+    form_class = CustomerForm
+    template_name = "customers/customer_form.html"
+
+    def get_initial(self):
+        return {"owner": self.request.user}
+
+    def create(self, data):
+        return services.create_customer(actor=self.request.user, data=data)
+
+    def get_success_url(self):
+        return self.object.get_absolute_url()
+
+
+class CustomerUpdateView(ScopedUpdateView):
+    model = Customer
+    form_class = CustomerForm
+    template_name = "customers/customer_form.html"
+
+    def update(self, instance, data):
+        return services.update_customer(actor=self.request.user, customer=instance, data=data)
+
+    def get_success_url(self):
+        return self.object.get_absolute_url()
+
+
+class CustomerDeleteView(ScopedQuerysetMixin, generic.DeleteView):
+    model = Customer
+    action = "delete"
+    template_name = "customers/customer_confirm_delete.html"
+    success_url = reverse_lazy("customers:list")
+
+    def form_valid(self, form):
+        services.delete_customer(actor=self.request.user, customer=self.object)
+        messages.success(self.request, _("Customer deleted."))
+        return HttpResponseRedirect(reverse("customers:list"))
+
+
+class ContactFormMixin(ServiceFormMixin, ModulePermissionMixin):
+    module = "customers"
+    form_class = ContactForm
+    template_name = "customers/contact_form.html"
+
+    def get_success_url(self):
+        return self.object.customer.get_absolute_url()
+
+
+class ContactCreateView(ContactFormMixin, generic.CreateView):
+    action = "edit"  # adding a contact edits the customer
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.customer = get_object_or_404(Customer.objects.visible_to(request.user, "edit"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def perform(self, form):
+        return services.create_contact(actor=self.request.user, customer=self.customer, data=form.cleaned_data)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "customer": self.customer}
+
+
+class ContactUpdateView(ContactFormMixin, generic.UpdateView):
+    action = "edit"
+
+    def get_queryset(self):
+        return Contact.objects.visible_to(self.request.user, "edit").select_related("customer")
+
+    def get_initial(self):
+        # Without the unmask right the form must not carry the plain values: the fields start masked-empty.
+        return {}
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if not self.request.user.has_module_perm("customers", "unmask"):
+            for name in Contact.SENSITIVE_FIELDS:
+                form.fields.pop(name)
+        return form
+
+    def perform(self, form):
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        return services.update_contact(actor=self.request.user, contact=self.get_object(), data=changed)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "customer": self.object.customer}
+
+
+class ContactRevealView(ModulePermissionMixin, generic.View):
+    """htmx: swaps a contact's masked values for the real ones; the service writes the audit row."""
+
+    module = "customers"
+    action = "unmask"
+
+    def get(self, request, pk):
+        contact = get_object_or_404(Contact.objects.visible_to(request.user, "unmask"), pk=pk)
+        values = services.reveal_contact(actor=request.user, contact=contact)
+        return render(request, "customers/_contact_row.html", {"contact": contact, "revealed": values})
+
+
+class ActivityCreateView(ServiceFormMixin, ModulePermissionMixin, generic.CreateView):
+    """Log a follow-up from the customer page."""
+
+    module = "customers"
+    action = "edit"
+    form_class = ActivityForm
+    template_name = "customers/activity_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.customer = get_object_or_404(Customer.objects.visible_to(request.user, "edit"), pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "customer": self.customer}
+
+    def perform(self, form):
+        return services.log_activity(actor=self.request.user, customer=self.customer, data=form.cleaned_data)
+
+    def get_success_url(self):
+        return self.customer.get_absolute_url()
+
+    def get_success_message(self) -> str:
+        return _("Follow-up logged.")
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "customer": self.customer}
+
+
+class TimelineView(ScopedQuerysetMixin, generic.DetailView):
+    """htmx: one page of a customer's timeline, older than ?before=."""
+
+    model = Customer
+    template_name = "customers/_timeline.html"
+
+    def get_context_data(self, **kwargs):
+        before = parse_datetime(self.request.GET.get("before", "") or "") or None
+        entries, cursor = timeline_page(self.object, self.request.user, before=before)
+        return {**super().get_context_data(**kwargs), "entries": entries, "cursor": cursor}
+
+
+class DueFollowUpListView(ModulePermissionMixin, generic.ListView):
+    """The signed-in rep's customers whose next follow-up is due today or overdue."""
+
+    module = "customers"
+    template_name = "customers/due_list.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        end_of_today = timezone.localtime().replace(hour=23, minute=59, second=59, microsecond=999999)
+        return (Customer.objects.visible_to(self.request.user)
+                .filter(owner=self.request.user, next_follow_up_at__lte=end_of_today)
+                .order_by("next_follow_up_at", "id"))
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "now": timezone.now()}
