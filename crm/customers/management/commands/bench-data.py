@@ -18,22 +18,11 @@ from pypinyin import Style, lazy_pinyin
 
 from crm.accounts.models import User
 from crm.core.crypto import blind_index
+from crm.customers.demo import CITIES, GIVEN, INDUSTRIES, LEVELS, SOURCES, SURNAMES, TRADES, WORDS
 from crm.customers.models import Contact, Customer, name_key
 
-CITIES = ["北京", "上海", "广州", "深圳", "杭州", "苏州", "南京", "成都", "武汉", "西安", "宁波", "青岛", "厦门",
-          "长沙", "郑州", "合肥", "天津", "重庆", "无锡", "佛山"]
-WORDS = ["云帆", "华信", "恒通", "鼎盛", "瑞丰", "金桥", "宏达", "新锐", "博远", "天成", "海纳", "中科", "启明",
-         "嘉禾", "万顺", "精工", "隆基", "安泰", "汇智", "联创", "星河", "远航", "盛世", "百川", "东方", "长城"]
-TRADES = ["科技", "贸易", "物流", "制造", "电子", "医疗器械", "软件", "食品", "建材", "化工", "纺织", "教育科技"]
 SUFFIX = "有限公司"
-SURNAMES = ["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何",
-            "高", "林", "罗"]
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
-         "秀英", "华", "平", "刚", "桂英", "建华", "文", "晨", "思远", "子涵", "浩然"]
-INDUSTRIES = ["manufacturing", "it", "finance", "retail", "healthcare", "education", "real_estate", "logistics"]
-LEVELS = ["A", "B", "B", "C", "C", "C", "D"]
 STAGES = ["prospect", "new", "active", "active", "dormant", "lost"]
-SOURCES = ["website", "telemarketing", "exhibition", "referral", "advertising", "social"]
 
 
 def _py(word: str) -> tuple[str, str]:
