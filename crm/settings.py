@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "crm.notifications",
     "crm.system",
     "crm.customers",
+    "crm.imports",
+    "crm.care",
 ]
 
 MIDDLEWARE = [
@@ -285,6 +287,11 @@ LOGGING = {
 CRM_DEMO_PASSWORD = os.environ.get("CRM_DEMO_PASSWORD", "demo")
 CRM_API_MAX_PAGE_SIZE = int(os.environ.get("CRM_API_MAX_PAGE_SIZE", "200"))
 CRM_SITE_URL = os.environ.get("CRM_SITE_URL", "http://127.0.0.1:8000")
+# Imports: the largest file (data rows, bytes) one upload may hold; see docs/import.md.
+CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", "200000"))
+CRM_IMPORT_MAX_BYTES = int(os.environ.get("CRM_IMPORT_MAX_MB", "50")) * 1024 * 1024
+# Customer-care greetings go out from this hour of the company's day on (the job runs hourly).
+CRM_CARE_SEND_HOUR = int(os.environ.get("CRM_CARE_SEND_HOUR", "9"))
 
 ADMIN_SITE_HEADER = _("CRM administration")
 

@@ -16,6 +16,8 @@ api_v1 = [
     path("", include("crm.notifications.api.urls")),
     path("", include("crm.system.api.urls")),
     path("", include("crm.customers.api.urls")),
+    path("", include("crm.imports.api.urls")),
+    path("", include("crm.care.api.urls")),
     path("", include("crm.core.api.urls")),
 ]
 
@@ -30,6 +32,8 @@ urlpatterns = [
     path("notifications/", include("crm.notifications.urls")),
     path("system/", include("crm.system.urls")),
     path("customers/", include("crm.customers.urls")),
+    path("imports/", include("crm.imports.urls")),
+    path("care/", include("crm.care.urls")),
     path("api/v1/", include(api_v1)),
     path("django-admin/", admin.site.urls),
 ]

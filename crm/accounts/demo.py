@@ -14,21 +14,31 @@ from crm.core.querysets import DataScope
 BUSINESS_ACTIONS = ("view", "create", "edit", "delete", "import", "export", "assign", "pool")
 
 
+# Customer care sends mail to customers in the company's name: only managers and admins run it.
+STAFF_EXCLUDED = ("system", "care")
+
+
 def _all_business(actions=BUSINESS_ACTIONS, exclude=("system",)) -> list[str]:
     return [f"{m.code}.{a}" for m in modules() if m.code not in exclude for a in m.actions if a in actions]
 
 
 ROLES = {
-    # code: (name, data scope, permissions, denied read fields, pool claim limit)
+    # code: (name, data scope, permissions, denied read fields)
     "admin": ("系统管理员", DataScope.ALL, lambda: [f"{m.code}.{a}" for m in modules() for a in m.actions], []),
     "sales_manager": ("销售经理", DataScope.DEPARTMENT_TREE,
                       lambda: _all_business(BUSINESS_ACTIONS + ("approve", "unmask")), []),
     "sales_rep": ("销售代表", DataScope.OWN,
-                  lambda: _all_business(("view", "create", "edit", "import", "export", "unmask", "pool")), []),
-    "marketing": ("市场专员", DataScope.DEPARTMENT, lambda: _all_business(("view", "create", "edit", "export")),
+                  lambda: _all_business(("view", "create", "edit", "import", "export", "unmask", "pool"),
+                                        STAFF_EXCLUDED), []),
+    "marketing": ("市场专员", DataScope.DEPARTMENT,
+                  lambda: _all_business(("view", "create", "edit", "export"), STAFF_EXCLUDED),
                   ["customers.customer.phone", "customers.customer.email"]),
-    "support": ("客服专员", DataScope.DEPARTMENT, lambda: _all_business(("view", "create", "edit")), []),
+    "support": ("客服专员", DataScope.DEPARTMENT,
+                lambda: _all_business(("view", "create", "edit"), STAFF_EXCLUDED), []),
 }
+
+# Most customers a holder of the role may own from the public pool at once (other roles: no limit).
+POOL_CLAIM_LIMITS = {"sales_rep": 20}
 
 DEPARTMENTS = [  # (code, name, parent code)
     ("gm", "总经办", None),
@@ -61,7 +71,7 @@ def load_organisation(password: str) -> dict[str, User]:
     for code, (name, scope, permissions, denied) in ROLES.items():
         roles[code], created = Role.objects.get_or_create(
             code=code, defaults={"name": name, "data_scope": scope, "permissions": permissions(),
-                                 "denied_read_fields": denied}
+                                 "denied_read_fields": denied, "pool_claim_limit": POOL_CLAIM_LIMITS.get(code)}
         )
     users: dict[str, User] = {}
     for username, name, number, dept, role, manager, position, superuser in USERS:

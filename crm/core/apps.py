@@ -12,3 +12,10 @@ class CoreConfig(AppConfig):
         from crm.core.navigation import NavItem, register_nav
 
         register_nav(NavItem(_("Home"), "home", "house", order=0))
+
+        from django.db.models.signals import post_migrate
+
+        from crm.core.fulltext import repair_search_indexes
+
+        # SQLite drops a table's triggers when a migration rebuilds the table: put the search index's back.
+        post_migrate.connect(repair_search_indexes, sender=self, dispatch_uid="crm.core.repair_search_indexes")

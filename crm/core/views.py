@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from crm.core.errors import DomainError
 from crm.core.fieldperms import restrict_form, visible_field_values
+from crm.core.pagination import CappedPaginator
 from crm.core.search import search_all
 
 
@@ -49,6 +50,8 @@ class ScopedQuerysetMixin(ModulePermissionMixin):
 class ScopedListView(ScopedQuerysetMixin, generic.ListView):
     filterset_class = None
     paginate_by = 25
+    # Counts stop at CRM_LIST_COUNT_CAP: a rep's 170,000 customers read "1,000+" instead of costing a full count.
+    paginator_class = CappedPaginator
 
     def get_queryset(self):
         queryset = super().get_queryset()

@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.customers import services
-from crm.customers.models import Customer
+from crm.customers.models import Customer, LifecyclePolicy, PoolRule
+from crm.customers.services.lifecycle import refresh_lifecycle_stages
 
 # Name parts, shared with `crm bench-data`.
 CITIES = ["北京", "上海", "广州", "深圳", "杭州", "苏州", "南京", "成都", "武汉", "西安", "宁波", "青岛", "厦门",
@@ -43,8 +44,20 @@ DEMO_CUSTOMERS = 500
 REPS = ("sales1", "sales2", "manager")
 
 
+# Public pool rules (level, days without follow-up, warn days before): key accounts get longer, the rest of the
+# levels share the default rule.
+POOL_RULES = [("", 60, 7), ("A", 120, 14), ("D", 30, 5)]
+
+
+def load_pool_rules() -> None:
+    for level, days, warn_days in POOL_RULES:
+        PoolRule.objects.get_or_create(level=level, defaults={"days": days, "warn_days": warn_days})
+    LifecyclePolicy.current()
+
+
 @transaction.atomic
 def load(users) -> None:
+    load_pool_rules()
     if Customer.all_objects.exists():
         return
     rng = random.Random(20261125)
@@ -82,3 +95,4 @@ def load(users) -> None:
             services.log_activity(actor=owner, customer=customer, data={
                 "kind": kind, "subject": subject, "content": content, "occurred_at": occurred,
                 "contact": rng.choice(contacts), "next_follow_up_at": next_at})
+    refresh_lifecycle_stages()  # the stages the nightly job would give them

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import Department, User
 from crm.customers.models import Customer, Tag
+from crm.system.dictionaries import dictionary_choices
 
 
 class CustomerFilterSet(django_filters.FilterSet):
@@ -19,6 +20,10 @@ class CustomerFilterSet(django_filters.FilterSet):
                                                           label=_("Last follow-up"))
     no_follow_up_since = django_filters.DateFilter(method="filter_no_follow_up_since",
                                                    label=_("No follow-up since"))
+    # Within the caller's own scope (a manager sees their departments' pool customers here); the whole pool is
+    # the pool page and /api/v1/pool/.
+    in_pool = django_filters.BooleanFilter(method="filter_in_pool", label=_("In the public pool"))
+    lifecycle_locked = django_filters.BooleanFilter(label=_("Stage set by hand"))
 
     class Meta:
         model = Customer
@@ -29,3 +34,28 @@ class CustomerFilterSet(django_filters.FilterSet):
 
     def filter_no_follow_up_since(self, queryset, name, value):
         return queryset.filter(Q(last_follow_up_at__date__lt=value) | Q(last_follow_up_at__isnull=True))
+
+    def filter_in_pool(self, queryset, name, value):
+        pool = Q(owner__isnull=True, pool_entered_at__isnull=False)
+        return queryset.filter(pool) if value else queryset.exclude(pool)
+
+
+class PoolFilterSet(django_filters.FilterSet):
+    """Filters of the pool list and GET /api/v1/pool/."""
+
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    level = django_filters.ChoiceFilter(label=_("Level"), empty_label=_("Any level"))
+    industry = django_filters.ChoiceFilter(label=_("Industry"), empty_label=_("Any industry"))
+
+    class Meta:
+        model = Customer
+        fields = ["q", "level", "industry"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Picklists are read per request: administrators edit them at run time.
+        self.filters["level"].extra["choices"] = dictionary_choices("customer_level")
+        self.filters["industry"].extra["choices"] = dictionary_choices("industry")
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(name__icontains=value.strip()) if value.strip() else queryset

@@ -52,8 +52,9 @@ class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
         fields = ["name", "title", "gender", "mobile", "email", "id_number", "birthday", "is_primary",
-                  "consent_given", "consent_source", "remark"]
+                  "consent_given", "consent_source", "consent_at", "remark"]
         widgets = {"birthday": forms.DateInput(attrs={"type": "date"}), "remark": forms.Textarea(attrs={"rows": 2}),
+                   "consent_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
                    "mobile": forms.TextInput, "email": forms.TextInput, "id_number": forms.TextInput}
 
 

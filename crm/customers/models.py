@@ -10,6 +10,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from crm.core.contact_points import mask_email, mask_id_number, mask_phone, normalise_email, normalise_phone
 from crm.core.crypto import EncryptedCharField, blind_index
@@ -53,6 +54,15 @@ class CustomerQuerySet(ScopedQuerySet):
     def in_pool(self) -> CustomerQuerySet:
         return self.filter(deleted_at__isnull=True, owner__isnull=True, pool_entered_at__isnull=False)
 
+    def visible_in_pool(self, user) -> CustomerQuerySet:
+        """Pool customers ``user`` may see and claim: the whole company's pool, for anyone with customers.pool.
+
+        The one widening of the data scope for the pool (read-only until claimed); visible_to() is unchanged.
+        """
+        if not user.is_authenticated or not user.has_module_perm("customers", "pool"):
+            return self.none()
+        return self.in_pool()
+
 
 class CustomerManager(models.Manager.from_queryset(CustomerQuerySet)):
     """Customers in the recycle bin or merged away are not there for the rest of the app; ``all_objects`` sees
@@ -72,11 +82,11 @@ class Customer(ScopedModel):
         INDIVIDUAL = "individual", _("Individual")
 
     class Stage(models.TextChoices):
-        PROSPECT = "prospect", _("Prospect")
-        NEW = "new", _("New")
-        ACTIVE = "active", _("Active")
-        DORMANT = "dormant", _("Dormant")
-        LOST = "lost", _("Lost")
+        PROSPECT = "prospect", pgettext_lazy("lifecycle stage", "Prospect")
+        NEW = "new", pgettext_lazy("lifecycle stage", "New")
+        ACTIVE = "active", pgettext_lazy("lifecycle stage", "Active")
+        DORMANT = "dormant", pgettext_lazy("lifecycle stage", "Dormant")
+        LOST = "lost", pgettext_lazy("lifecycle stage", "Lost")
 
     name = models.CharField(_("name"), max_length=200, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY)
@@ -125,6 +135,8 @@ class Customer(ScopedModel):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
         indexes = [
+            # The default order of every list and export: pages and exports walk it instead of sorting.
+            models.Index(fields=["-updated_at", "-id"], name="customer_updated_idx"),
             models.Index(fields=["owner", "-updated_at"], name="customer_owner_idx"),
             models.Index(fields=["department", "-updated_at"], name="customer_dept_idx"),
             models.Index(fields=["owner", "next_follow_up_at"], name="customer_due_idx"),

@@ -1,11 +1,15 @@
 from django.urls import path
 
 from crm.customers import views
+from crm.customers.views import duplicates, exports, personal_data
+from crm.customers.views import pool as pool_views
 
 app_name = "customers"
 urlpatterns = [
     path("", views.CustomerListView.as_view(), name="list"),
     path("follow-ups/due/", views.DueFollowUpListView.as_view(), name="due"),
+    path("export/", exports.CustomerExportView.as_view(), name="export"),
+    path("contacts/export/", exports.ContactExportView.as_view(), name="contact_export"),
     path("bulk/", views.CustomerBulkView.as_view(), name="bulk"),
     path("views/save/", views.SaveListView.as_view(), name="save_view"),
     path("views/<int:pk>/delete/", views.DeleteListView.as_view(), name="delete_view"),
@@ -14,10 +18,30 @@ urlpatterns = [
     path("<int:pk>/activities/new/", views.ActivityCreateView.as_view(), name="activity_create"),
     path("<int:pk>/timeline/", views.TimelineView.as_view(), name="timeline"),
     path("new/", views.CustomerCreateView.as_view(), name="create"),
-    path("<int:pk>/", views.CustomerDetailView.as_view(), name="detail"),
+    path("<int:pk>/", duplicates.redirect_merged(views.CustomerDetailView.as_view()), name="detail"),
     path("<int:pk>/edit/", views.CustomerUpdateView.as_view(), name="edit"),
     path("<int:pk>/delete/", views.CustomerDeleteView.as_view(), name="delete"),
     path("<int:pk>/contacts/new/", views.ContactCreateView.as_view(), name="contact_create"),
     path("contacts/<int:pk>/", views.ContactUpdateView.as_view(), name="contact_edit"),
     path("contacts/<int:pk>/reveal/", views.ContactRevealView.as_view(), name="contact_reveal"),
+    path("duplicates/", duplicates.DuplicateListView.as_view(), name="duplicates"),
+    path("duplicates/merge/", duplicates.MergeView.as_view(), name="merge"),
+    path("<int:pk>/duplicates/", duplicates.CustomerDuplicatesView.as_view(), name="duplicates_of"),
+    path("contacts/<int:pk>/personal-data/", personal_data.ContactPersonalDataView.as_view(),
+         name="contact_personal_data"),
+    path("contacts/<int:pk>/personal-data/export/", personal_data.ContactPersonalDataExportView.as_view(),
+         name="contact_personal_data_export"),
+    path("contacts/<int:pk>/erase/", personal_data.ContactEraseView.as_view(), name="contact_erase"),
+    path("pool/", pool_views.PoolListView.as_view(), name="pool"),
+    path("pool/returning/", pool_views.ReturningSoonListView.as_view(), name="pool_returning"),
+    path("pool/rules/", pool_views.PoolRulesView.as_view(), name="pool_rules"),
+    path("pool/rules/new/", pool_views.PoolRuleFormView.as_view(), name="pool_rule_create"),
+    path("pool/rules/<int:pk>/", pool_views.PoolRuleFormView.as_view(), name="pool_rule_edit"),
+    path("pool/rules/<int:pk>/delete/", pool_views.PoolRuleDeleteView.as_view(), name="pool_rule_delete"),
+    path("pool/lifecycle-policy/", pool_views.LifecyclePolicyView.as_view(), name="lifecycle_policy"),
+    path("pool/<int:pk>/", pool_views.PoolCustomerDetailView.as_view(), name="pool_detail"),
+    path("pool/<int:pk>/claim/", pool_views.ClaimView.as_view(), name="pool_claim"),
+    path("pool/<int:pk>/assign/", pool_views.AssignFromPoolView.as_view(), name="pool_assign"),
+    path("<int:pk>/release/", pool_views.ReleaseView.as_view(), name="release"),
+    path("<int:pk>/lifecycle/", pool_views.LifecycleStageView.as_view(), name="lifecycle"),
 ]

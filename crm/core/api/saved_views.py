@@ -6,17 +6,14 @@ from crm.core.models import SavedView
 
 
 class SavedViewSerializer(serializers.ModelSerializer):
+    columns = serializers.ListField(child=serializers.CharField(max_length=50), max_length=50, required=False)
+
     class Meta:
         model = SavedView
         fields = ["id", "list_key", "name", "query", "columns", "is_default", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         # Names are unique per user and list: saving under an existing name replaces that view.
         validators = []
-
-    def validate_columns(self, value):
-        if not all(isinstance(item, str) and len(item) <= 50 for item in value) or len(value) > 50:
-            raise serializers.ValidationError("A list of column names.")
-        return value
 
 
 class SavedViewViewSet(UserLanguageMixin, mixins.CreateModelMixin, mixins.ListModelMixin,

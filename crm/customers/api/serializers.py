@@ -71,7 +71,7 @@ class ContactSerializer(serializers.ModelSerializer):
         fields = ["id", "customer", "name", "title", "gender", "mobile", "email", "id_number", "birthday",
                   "is_primary", "consent_given", "consent_source", "consent_at", "remark", "created_at",
                   "updated_at"]
-        read_only_fields = ["consent_at", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]  # consent_at: see apply_consent_rules()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,6 +3,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from crm.core.api.exports import ExportActionMixin
 from crm.core.api.views import ScopedModelViewSet, ScopedViewSetMixin
 from crm.customers import services
 from crm.customers.api.serializers import (
@@ -13,14 +14,16 @@ from crm.customers.api.serializers import (
     CustomerSerializer,
     DeletedCustomerSerializer,
 )
+from crm.customers.exports import CONTACT_EXPORT, CUSTOMER_EXPORT
 from crm.customers.filtersets import CustomerFilterSet
 from crm.customers.models import Activity, Contact, Customer
 from crm.customers.services.bulk import bulk_update_customers
 
 
-class CustomerViewSet(ScopedModelViewSet):
+class CustomerViewSet(ExportActionMixin, ScopedModelViewSet):
     """Customers in the caller's scope. DELETE moves a customer to the recycle bin; admins restore or purge."""
 
+    export_spec = CUSTOMER_EXPORT
     queryset = Customer.objects.select_related("owner", "department")
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilterSet
@@ -86,9 +89,10 @@ class CustomerViewSet(ScopedModelViewSet):
         services.delete_customer(actor=self.request.user, customer=instance)
 
 
-class ContactViewSet(ScopedModelViewSet):
+class ContactViewSet(ExportActionMixin, ScopedModelViewSet):
     """Contacts of the customers the caller may see; mobile, e-mail and ID number come masked."""
 
+    export_spec = CONTACT_EXPORT
     queryset = Contact.objects.select_related("customer")
     serializer_class = ContactSerializer
     filterset_fields = ["customer", "is_primary", "consent_given"]

@@ -13,6 +13,7 @@ from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
 from crm.customers.models import Activity, Contact, Customer, Tag
+from crm.customers.services.personal_data import apply_consent_rules
 from crm.notifications.services import schedule_reminder
 
 
@@ -143,8 +144,7 @@ def _contact_snapshot(contact: Contact) -> dict[str, Any]:
 @transaction.atomic
 def create_contact(*, actor: User, customer: Customer, data: dict[str, Any]) -> Contact:
     contact = Contact(customer=customer, **data)
-    if contact.consent_given and contact.consent_at is None:
-        contact.consent_at = timezone.now()
+    apply_consent_rules(contact)
     contact.full_clean()
     contact.save()
     if contact.is_primary:
@@ -161,8 +161,7 @@ def update_contact(*, actor: User, contact: Contact, data: dict[str, Any]) -> Co
     before = _contact_snapshot(contact)
     for name, value in data.items():
         setattr(contact, name, value)
-    if data.get("consent_given") and not contact.consent_at:
-        contact.consent_at = timezone.now()
+    apply_consent_rules(contact)
     contact.full_clean()
     contact.save()
     if contact.is_primary:
@@ -202,6 +201,7 @@ def log_activity(*, actor: User, customer: Customer, data: dict[str, Any]) -> Ac
     if customer.last_follow_up_at is None or activity.occurred_at >= customer.last_follow_up_at:
         fields["last_follow_up_at"] = activity.occurred_at
         fields["next_follow_up_at"] = activity.next_follow_up_at
+        fields["pool_warned_at"] = None  # the pool rule's clock restarts, and with it the warning
     if fields:
         Customer.objects.filter(pk=customer.pk).update(**fields)
         for name, value in fields.items():

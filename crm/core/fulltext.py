@@ -1,0 +1,303 @@
+"""The index behind global search: an entity's ``search_text`` column (name, pinyin, initials, phone, e-mail, in
+lower case) is matched through an index, never by scanning the table. docs/adr/0003-search-index.md has the why
+and the figures.
+
+SQLite — a contentless FTS5 table ``<table>_search`` with the trigram tokenizer over ``" " + search_text + "  "``
+(the padding gives every word start and the last characters a trigram of their own), kept in sync by triggers
+on the model's table, and an fts5vocab table ``<table>_search_terms`` listing its trigrams. A query word of
+three or more characters is the phrase of its trigrams: an exact substring match. Shorter words form no trigram:
+
+- Chinese (and other scripts written without spaces), one or two characters: every indexed trigram that starts
+  with them, read from the term list and OR-ed — still a substring match (云帆 in 杭州云帆科技, 张 in 张三);
+- Latin letters, digits and signs, one or two characters: the start of a word (``" zs"`` is a trigram), so
+  ``zs`` finds the initials of 张三, ``13`` the phones starting with 13, not every ``…zs…`` inside a pinyin run.
+
+PostgreSQL — a pg_trgm GIN index on the column, used by the same conditions written as ``LIKE``.
+
+A module makes its entity searchable with a ``search_text`` column (see ``crm.core.pinyin.search_text``), the
+migration operation ``CreateSearchIndex("model_name")`` and a provider calling :func:`find_matches` on its
+scoped queryset (see ``crm.customers.search``).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.db import connections
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.operations.base import Operation
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+MAX_WORDS = 8
+MAX_WORD_LENGTH = 64
+# A one-character word can start hundreds of trigrams; beyond this many the rarest are left out.
+MAX_TERMS = 1000
+# Index matches are read newest first in growing chunks and checked against the user's scope, at most
+# INDEX_BUDGET of them: a query matching most of a million rows still answers in tens of milliseconds.
+FIRST_CHUNK = 200
+MAX_CHUNK = 4000
+INDEX_BUDGET = 40_000
+
+
+# --- query words -----------------------------------------------------------------------------------------------
+
+def search_words(query: str) -> list[str]:
+    """The words of a query as the index sees them: lower case, control characters (NUL …) dropped, at most
+    ``MAX_WORDS`` of ``MAX_WORD_LENGTH`` characters. Every word must match."""
+    cleaned = "".join(" " if unicodedata.category(ch).startswith("C") else ch for ch in query.lower())
+    return list(dict.fromkeys(word[:MAX_WORD_LENGTH] for word in cleaned.split()))[:MAX_WORDS]
+
+
+def _written_without_spaces(word: str) -> bool:
+    # CJK radicals onwards: Chinese, Japanese and Korean run words together, so a "word start" means nothing.
+    return any(ord(ch) >= 0x2E80 for ch in word)
+
+
+def _matches_word_start(word: str) -> bool:
+    """Short Latin words match the start of a word; everything else matches anywhere."""
+    return len(word) < 3 and not _written_without_spaces(word)
+
+
+def like_conditions(column: str, words: list[str]) -> Q:
+    """The same matching as the index, as LIKE conditions (PostgreSQL's trigram index serves them)."""
+    condition = Q()
+    for word in words:
+        if _matches_word_start(word):
+            condition &= Q(**{f"{column}__startswith": word}) | Q(**{f"{column}__contains": f" {word}"})
+        else:
+            condition &= Q(**{f"{column}__contains": word})
+    return condition
+
+
+# --- finding matches -------------------------------------------------------------------------------------------
+
+def find_matches(queryset: QuerySet, query: str, limit: int, *, column: str = "search_text",
+                 name_field: str | None = "name") -> list[int]:
+    """Ids of up to ``limit`` records of ``queryset`` whose ``column`` matches every word of ``query``, best
+    first: the name exactly as typed, names starting with the query, names containing it, then other matches
+    (pinyin, phone, e-mail); newest first within each group.
+
+    ``queryset`` is what the user may see (``visible_to``; soft-deleted rows hidden by the manager), and only its
+    records come back. Load them with the model's plain manager (``Model.objects.in_bulk(ids)``): they are
+    already checked, and that query cannot fall into a slow plan.
+    """
+    words = search_words(query)
+    if not words or limit < 1:
+        return []
+    fields = ["pk", name_field] if name_field else ["pk"]
+    if connections[queryset.db].vendor == "sqlite":
+        matches = _sqlite_matches(queryset, column, words, fields, limit)
+    else:
+        matches = list(queryset.filter(like_conditions(column, words)).order_by("-pk").values_list(*fields)
+                       [:limit * 3])
+    matches = list(dict.fromkeys([*_exact_name_matches(queryset, name_field, query.strip(), limit), *matches]))
+    needle = " ".join(words)
+
+    def rank(match: tuple) -> tuple[int, int]:
+        name = str(match[1]).lower() if name_field else ""
+        group = 0 if name == needle else 1 if name.startswith(needle) else 2 if needle in name else 3
+        return group, -match[0]
+
+    return [match[0] for match in sorted(matches, key=rank)[:limit]]
+
+
+def in_scope(queryset: QuerySet, ids: list[int]) -> QuerySet:
+    """The records with these ids that ``queryset`` holds.
+
+    Written as "these rows, where a row of the queryset with the same id exists" on purpose: each check is then a
+    primary-key lookup. ``queryset.filter(pk__in=ids)`` lets SQLite, which keeps no statistics unless ANALYZE
+    ran, start from the ``deleted_at IS NULL`` index and walk a million customers to reach a contact.
+    """
+    model = queryset.model
+    return model._base_manager.using(queryset.db).filter(pk__in=ids).filter(
+        Exists(queryset.filter(pk=OuterRef("pk"))))
+
+
+def _exact_name_matches(queryset: QuerySet, name_field: str | None, name: str, limit: int) -> list[tuple]:
+    # Only through a database index on the name: the exact hit may be older than every index match read.
+    if not name_field or not name or not queryset.model._meta.get_field(name_field).db_index:
+        return []
+    ids = list(queryset.model._base_manager.using(queryset.db).filter(**{name_field: name})
+               .values_list("pk", flat=True)[:limit])
+    return list(in_scope(queryset, ids).values_list("pk", name_field)) if ids else []
+
+
+def _sqlite_matches(queryset: QuerySet, column: str, words: list[str], fields: list[str], limit: int) -> list[tuple]:
+    """Read index matches newest first, chunk by chunk, keeping those in the queryset, until ``limit`` are found.
+
+    Stopping early keeps a query that matches most rows (公司, 有限) as fast as a rare one. A user who sees
+    very few of very many matches gets those among the newest ``INDEX_BUDGET`` matches: typing more narrows it."""
+    table = queryset.model._meta.db_table
+    with connections[queryset.db].cursor() as cursor:
+        expression = _match_expression(cursor, table, words)
+        if expression is None:
+            return []
+        found: list[tuple] = []
+        before, size, read = None, FIRST_CHUNK, 0
+        while len(found) < limit and read < INDEX_BUDGET:
+            ids = _index_ids(cursor, table, expression, before, size)
+            if ids:
+                found += in_scope(queryset, ids).order_by("-pk").values_list(*fields)[:limit * 3 - len(found)]
+            read += len(ids)
+            if len(ids) < size:
+                break
+            before, size = ids[-1], min(size * 4, MAX_CHUNK)
+    return found
+
+
+def _quoted(text: str) -> str:
+    """An FTS5 string: inside double quotes nothing is syntax (AND, *, ^, :, parentheses); quotes are doubled."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _match_expression(cursor, table: str, words: list[str]) -> str | None:
+    """The FTS5 MATCH expression for the words, or None when a word matches nothing at all."""
+    parts = []
+    for word in words:
+        if len(word) >= 3:
+            parts.append(_quoted(word))
+        elif _matches_word_start(word) and len(word) == 2:
+            parts.append(_quoted(f" {word}"))  # a space and two characters: one trigram
+        else:
+            prefix = f" {word}" if _matches_word_start(word) else word
+            cursor.execute(f'SELECT term FROM "{table}_search_terms" WHERE term >= %s AND term <= %s LIMIT %s',
+                           [prefix, prefix + "\U0010ffff", MAX_TERMS])
+            terms = [row[0] for row in cursor.fetchall()]
+            if not terms:
+                return None
+            parts.append("(" + " OR ".join(_quoted(term) for term in terms) + ")")
+    return " AND ".join(parts)
+
+
+def _index_ids(cursor, table: str, expression: str, before: int | None, size: int) -> list[int]:
+    below = "AND rowid < %s " if before is not None else ""
+    cursor.execute(f'SELECT rowid FROM "{table}_search" WHERE "{table}_search" MATCH %s {below}'
+                   "ORDER BY rowid DESC LIMIT %s", [expression, *([before] if before is not None else []), size])
+    return [row[0] for row in cursor.fetchall()]
+
+
+# --- creating and keeping the index ----------------------------------------------------------------------------
+
+def _sqlite_index_sql(table: str, column: str) -> list[str]:
+    fts = f"{table}_search"
+    # Contentless: the table only answers "which rowids match"; the triggers pass old values padded the same way
+    # as they were indexed, which is what FTS5 needs to remove them.
+    return [
+        f"CREATE VIRTUAL TABLE \"{fts}\" USING fts5(\"{column}\", tokenize='trigram', content='', columnsize=0)",
+        f"CREATE VIRTUAL TABLE \"{fts}_terms\" USING fts5vocab(\"{fts}\", 'row')",
+        *_sqlite_trigger_sql(table, column),
+    ]
+
+
+def _sqlite_trigger_sql(table: str, column: str) -> list[str]:
+    fts = f"{table}_search"
+    add = f"INSERT INTO \"{fts}\"(rowid, \"{column}\") VALUES (new.\"id\", ' ' || new.\"{column}\" || '  ');"
+    remove = (f"INSERT INTO \"{fts}\"(\"{fts}\", rowid, \"{column}\") "
+              f"VALUES ('delete', old.\"id\", ' ' || old.\"{column}\" || '  ');")
+    return [
+        f'CREATE TRIGGER "{fts}_insert" AFTER INSERT ON "{table}" BEGIN {add} END',
+        f'CREATE TRIGGER "{fts}_delete" AFTER DELETE ON "{table}" BEGIN {remove} END',
+        # Only when the text changes: saving a follow-up date must not touch the index.
+        f'CREATE TRIGGER "{fts}_update" AFTER UPDATE OF "{column}" ON "{table}" '
+        f'WHEN old."{column}" IS NOT new."{column}" BEGIN {remove} {add} END',
+    ]
+
+
+def _sqlite_fill_sql(table: str, column: str) -> list[str]:
+    fts = f"{table}_search"
+    return [f"INSERT INTO \"{fts}\"(\"{fts}\") VALUES ('delete-all')",
+            f"INSERT INTO \"{fts}\"(rowid, \"{column}\") SELECT \"id\", ' ' || \"{column}\" || '  ' FROM \"{table}\""]
+
+
+def _postgresql_index_name(table: str, column: str) -> str:
+    return f"{table}_{column}_trgm"[:63]
+
+
+def create_search_index(schema_editor: BaseDatabaseSchemaEditor, table: str, column: str = "search_text") -> None:
+    """Create the search index over ``table.column`` and fill it with the rows already there."""
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        for sql in [*_sqlite_index_sql(table, column), *_sqlite_fill_sql(table, column)]:
+            schema_editor.execute(sql, params=None)
+    elif vendor == "postgresql":
+        # pg_trgm is a trusted extension: the owner of the database may create it without being superuser.
+        schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm", params=None)
+        schema_editor.execute(f'CREATE INDEX "{_postgresql_index_name(table, column)}" ON "{table}" '
+                              f'USING gin ("{column}" gin_trgm_ops)', params=None)
+
+
+def drop_search_index(schema_editor: BaseDatabaseSchemaEditor, table: str, column: str = "search_text") -> None:
+    vendor = schema_editor.connection.vendor
+    if vendor == "sqlite":
+        fts = f"{table}_search"
+        for sql in [f'DROP TRIGGER IF EXISTS "{fts}_{event}"' for event in ("insert", "update", "delete")]:
+            schema_editor.execute(sql, params=None)
+        schema_editor.execute(f'DROP TABLE IF EXISTS "{fts}_terms"', params=None)
+        schema_editor.execute(f'DROP TABLE IF EXISTS "{fts}"', params=None)
+    elif vendor == "postgresql":
+        # The extension stays: other indexes may use it.
+        schema_editor.execute(f'DROP INDEX IF EXISTS "{_postgresql_index_name(table, column)}"', params=None)
+
+
+class CreateSearchIndex(Operation):
+    """Migration operation: index ``model_name``'s ``column`` for global search (reversible).
+
+    ``operations = [CreateSearchIndex("customer")]`` in the app's migration, after the column exists."""
+
+    reversible = True
+
+    def __init__(self, model_name: str, column: str = "search_text"):
+        self.model_name = model_name
+        self.column = column
+
+    def deconstruct(self):
+        return self.__class__.__name__, [self.model_name], {"column": self.column}
+
+    def state_forwards(self, app_label, state):
+        pass  # no model state: the index lives beside the table
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        model = to_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            create_search_index(schema_editor, model._meta.db_table, self.column)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        model = from_state.apps.get_model(app_label, self.model_name)
+        if self.allow_migrate_model(schema_editor.connection.alias, model):
+            drop_search_index(schema_editor, model._meta.db_table, self.column)
+
+    def describe(self) -> str:
+        return f"Create the search index on {self.model_name}.{self.column}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"{self.model_name.lower()}_search_index"
+
+
+def repair_search_indexes(using: str = "default", **kwargs) -> list[str]:
+    """Put back the sync triggers of every SQLite search index whose table lost them, and refill the index.
+
+    SQLite drops a table's triggers when Django rebuilds the table (adding a NOT NULL field, altering one), which
+    would leave the index silently stale; this runs after every ``migrate`` (``post_migrate``). Returns the
+    tables repaired."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return []
+    repaired = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE %s",
+                       ["CREATE VIRTUAL TABLE%USING fts5(%trigram%"])
+        for fts in [row[0] for row in cursor.fetchall() if row[0].endswith("_search")]:
+            table = fts.removesuffix("_search")
+            triggers = [f"{fts}_insert", f"{fts}_update", f"{fts}_delete"]
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s "
+                           "AND name IN (%s, %s, %s)", [table, *triggers])
+            if cursor.fetchone()[0] == len(triggers):
+                continue
+            cursor.execute("SELECT name FROM pragma_table_info(%s)", [fts])
+            column = cursor.fetchone()[0]
+            for sql in [*(f'DROP TRIGGER IF EXISTS "{name}"' for name in triggers),
+                        *_sqlite_trigger_sql(table, column), *_sqlite_fill_sql(table, column)]:
+                cursor.execute(sql)
+            repaired.append(table)
+    return repaired

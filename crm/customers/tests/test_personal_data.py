@@ -1,0 +1,252 @@
+"""Personal data rights: one person's data as JSON (unmask right, audited) and erasure on request (delete right):
+the row stays for the counts, nothing identifying stays — not in the row, the blind index, the follow-ups or the
+audit trail."""
+
+import json
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.utils import timezone, translation
+
+from crm.audit.models import AuditEvent
+from crm.core.errors import DomainError
+from crm.customers.models import Activity, Contact
+from crm.customers.services import create_contact, create_customer, log_activity, reveal_contact, update_contact
+from crm.customers.services.personal_data import erase_contact, export_contact_data
+from crm.notifications.models import Reminder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def person(rep):
+    customer = create_customer(actor=rep, data={"name": "杭州云帆科技"})
+    contact = create_contact(
+        actor=rep,
+        customer=customer,
+        data={
+            "name": "张三",
+            "title": "采购经理",
+            "mobile": "13800138000",
+            "email": "zhangsan@yunfan.cn",
+            "id_number": "330102199001011234",
+            "birthday": "1990-01-01",
+            "remark": "喜欢喝茶",
+            "consent_given": True,
+            "consent_source": "展会登记表",
+        },
+    )
+    update_contact(actor=rep, contact=contact, data={"title": "采购总监", "mobile": "13900139000"})
+    log_activity(
+        actor=rep,
+        customer=customer,
+        data={
+            "kind": "call",
+            "subject": "给张三打电话",
+            "content": "张三说下周回复，手机13900139000",
+            "contact": contact,
+            "next_follow_up_at": timezone.now() + timezone.timedelta(days=2),
+        },
+    )
+    log_activity(actor=rep, customer=customer, data={"kind": "note", "subject": "与本人无关的记录"})
+    reveal_contact(actor=rep, contact=contact)
+    return Contact.objects.get(pk=contact.pk)
+
+
+def contact_events(contact):
+    return AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(Contact), object_id=str(contact.pk))
+
+
+# --- Export -----------------------------------------------------------------------------------------------
+
+
+def test_the_export_holds_every_field_decrypted_consent_follow_ups_and_customer(rep, person):
+    data = export_contact_data(actor=rep, contact=person)
+    assert data["contact"]["name"] == "张三" and data["contact"]["mobile"] == "13900139000"
+    assert data["contact"]["email"] == "zhangsan@yunfan.cn" and data["contact"]["id_number"] == "330102199001011234"
+    assert data["contact"]["birthday"] == "1990-01-01" and data["contact"]["title"] == "采购总监"
+    assert data["consent"]["given"] is True and data["consent"]["source"] == "展会登记表" and data["consent"]["at"]
+    assert data["customer"]["name"] == "杭州云帆科技"
+    assert [f["subject"] for f in data["follow_ups"]] == ["给张三打电话"]  # only the follow-ups involving them
+    json.dumps(data)  # JSON-ready as it is
+    event = contact_events(person).get(action="export")
+    assert event.actor == rep and "13900139000" not in json.dumps(event.changes, ensure_ascii=False)
+
+
+def test_the_export_needs_the_unmask_right(org, person):
+    with pytest.raises(DomainError):
+        export_contact_data(actor=org["support1"], contact=person)  # 客服 may not see sensitive data
+    assert not contact_events(person).filter(action="export").exists()
+
+
+def test_download_from_the_contact_page(client_for, rep, person):
+    client = client_for(rep)
+    panel = client.get(f"/customers/contacts/{person.pk}/personal-data/").content.decode()
+    assert "export-personal-data" in panel and "erase-personal-data" not in panel  # reps may not erase
+    assert "展会登记表" in panel  # consent and its source shown
+    response = client.get(f"/customers/contacts/{person.pk}/personal-data/export/")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert "attachment" in response["Content-Disposition"]
+    assert json.loads(response.content)["contact"]["email"] == "zhangsan@yunfan.cn"
+
+
+def test_the_download_is_404_outside_the_scope_and_403_without_the_right(client, other_rep, org, person):
+    client.force_login(other_rep)
+    assert client.get(f"/customers/contacts/{person.pk}/personal-data/export/").status_code == 404
+    client.force_login(org["support1"])
+    assert client.get(f"/customers/contacts/{person.pk}/personal-data/export/").status_code == 403
+
+
+def test_api_personal_data(api_client_for, rep, other_rep, org, person):
+    response = api_client_for(rep).get(f"/api/v1/contacts/{person.pk}/personal-data/")
+    assert response.status_code == 200 and response.json()["contact"]["id_number"] == "330102199001011234"
+    assert api_client_for(other_rep).get(f"/api/v1/contacts/{person.pk}/personal-data/").status_code == 404
+    assert api_client_for(org["support1"]).get(f"/api/v1/contacts/{person.pk}/personal-data/").status_code == 403
+    assert api_client_for(rep).get("/api/v1/contacts/999999/personal-data/").status_code == 404
+
+
+# --- Erasure ----------------------------------------------------------------------------------------------
+
+
+def test_erasure_anonymises_the_row_and_keeps_it(manager, person):
+    activity_count = Activity.objects.filter(contact=person).count()
+    with translation.override("zh-hans"):
+        erase_contact(actor=manager, contact=person)
+    erased = Contact.objects.get(pk=person.pk)
+    assert erased.name == "已删除联系人"
+    assert (erased.title, erased.gender, erased.mobile, erased.email, erased.id_number, erased.remark) == (
+        "",
+        "",
+        "",
+        "",
+        "",
+        "",
+    )
+    assert erased.birthday is None and erased.erased_at is not None
+    assert erased.consent_given is False and erased.consent_source == "" and erased.consent_at is None
+    assert (erased.mobile_index, erased.email_index, erased.id_number_index) == ("", "", "")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, mobile, email, id_number, search_text FROM customers_contact WHERE id = %s", [person.pk]
+        )
+        assert "张三" not in "".join(cursor.fetchone())
+    # the row and its follow-ups stay: the counts still add up
+    assert Activity.objects.filter(contact=person).count() == activity_count
+    assert erased.customer.contacts.count() == 1
+
+
+def test_the_old_values_no_longer_find_anyone(manager, person):
+    erase_contact(actor=manager, contact=person)
+    assert not Contact.objects.find_by_phone("13900139000").exists()
+    assert not Contact.objects.find_by_email("zhangsan@yunfan.cn").exists()
+    assert not Contact.objects.filter(search_text__contains="zhangsan").exists()
+
+
+def test_erasure_scrubs_the_follow_ups_and_the_audit_trail(manager, person):
+    erase_contact(actor=manager, contact=person)
+    call = Activity.objects.get(contact=person)
+    assert "张三" not in call.subject + call.content and "13900139000" not in call.content
+    assert Activity.objects.filter(subject="与本人无关的记录").exists()  # other follow-ups untouched
+    activity_events = AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Activity), object_id=str(call.pk)
+    )
+    trail = json.dumps(
+        [[e.changes, e.object_repr, e.message] for e in [*contact_events(person), *activity_events]], ensure_ascii=False
+    )
+    for secret in ("张三", "采购", "138****8000", "139****9000", "z***@yunfan.cn", "喝茶", "展会登记表", "1990-01-01"):
+        assert secret not in trail, secret
+    # nor does the reminder the follow-up scheduled
+    reminder = Reminder.objects.get(url=person.customer.get_absolute_url())
+    assert "张三" not in reminder.title + reminder.body
+    # the trail still says what changed, and when
+    update = contact_events(person).get(action="update")
+    assert set(update.changes) >= {"title", "mobile"} and update.changes["title"] == ["***", "***"]
+    erase = contact_events(person).get(action="erase")
+    assert erase.actor == manager and "name" in erase.changes["fields"]
+
+
+def test_erasure_needs_the_delete_right_and_happens_once(rep, manager, person):
+    with pytest.raises(DomainError):
+        erase_contact(actor=rep, contact=person)  # reps may not delete
+    assert Contact.objects.get(pk=person.pk).name == "张三"
+    erase_contact(actor=manager, contact=person)
+    with pytest.raises(DomainError):
+        erase_contact(actor=manager, contact=person)
+
+
+def test_an_erased_contact_cannot_be_edited_back_to_life(manager, client_for, person):
+    erase_contact(actor=manager, contact=Contact.objects.get(pk=person.pk))
+    erased = Contact.objects.get(pk=person.pk)
+    with pytest.raises(DomainError):
+        update_contact(actor=manager, contact=erased, data={"name": "张三"})
+    response = client_for(manager).post(f"/customers/contacts/{person.pk}/", {"name": "张三"})
+    assert response.status_code == 200  # the form again, with the reason
+    assert Contact.objects.get(pk=person.pk).name != "张三"
+
+
+def test_erase_through_the_confirm_screen(client_for, manager, person):
+    client = client_for(manager)
+    panel = client.get(f"/customers/contacts/{person.pk}/personal-data/").content.decode()
+    assert "erase-personal-data" in panel
+    confirm = client.get(f"/customers/contacts/{person.pk}/erase/")
+    assert confirm.status_code == 200 and "confirm-erase" in confirm.content.decode()
+    assert Contact.objects.get(pk=person.pk).erased_at is None  # looking changes nothing
+    response = client.post(f"/customers/contacts/{person.pk}/erase/")
+    assert response.status_code == 302 and response["Location"] == f"/customers/{person.customer_id}/"
+    assert Contact.objects.get(pk=person.pk).erased_at is not None
+    again = client.post(f"/customers/contacts/{person.pk}/erase/")
+    with translation.override("zh-hans"):
+        message = translation.gettext("This person's data has already been erased.")
+    assert again.status_code == 400 and message in again.content.decode()
+
+
+def test_the_erase_screen_is_forbidden_to_reps(client_for, rep, person):
+    assert client_for(rep).post(f"/customers/contacts/{person.pk}/erase/").status_code == 403
+    assert Contact.objects.get(pk=person.pk).erased_at is None
+
+
+def test_api_erase(api_client_for, manager, rep, org, person):
+    assert api_client_for(rep).post(f"/api/v1/contacts/{person.pk}/erase/").status_code == 403
+    theirs = create_contact(
+        actor=org["support1"],
+        customer=create_customer(actor=org["support1"], data={"name": "客服部的客户"}),
+        data={"name": "王五"},
+    )
+    assert api_client_for(manager).post(f"/api/v1/contacts/{theirs.pk}/erase/").status_code == 404
+    client = api_client_for(manager)
+    response = client.post(f"/api/v1/contacts/{person.pk}/erase/")
+    assert response.status_code == 200 and response.json()["mobile"] == ""
+    again = client.post(f"/api/v1/contacts/{person.pk}/erase/")
+    assert again.status_code == 400 and again.json()["error"]["message"]
+    edit = client.patch(f"/api/v1/contacts/{person.pk}/", {"name": "张三"}, format="json")
+    assert edit.status_code == 400
+    assert Contact.objects.get(pk=person.pk).erased_at <= timezone.now()
+
+
+# --- Consent ----------------------------------------------------------------------------------------------
+
+
+def test_consent_has_a_source_and_a_date_while_it_stands(rep):
+    customer = create_customer(actor=rep, data={"name": "云帆科技"})
+    on_paper = timezone.now() - timezone.timedelta(days=30)
+    contact = create_contact(
+        actor=rep,
+        customer=customer,
+        data={"name": "王五", "consent_given": True, "consent_source": "纸质同意书", "consent_at": on_paper},
+    )
+    assert contact.consent_at == on_paper  # collected last month, recorded as such
+    contact = update_contact(actor=rep, contact=contact, data={"consent_given": False})
+    assert contact.consent_at is None  # withdrawn: no date of a consent that no longer stands
+    contact = update_contact(actor=rep, contact=contact, data={"consent_given": True})
+    assert abs((contact.consent_at - timezone.now()).total_seconds()) < 60  # given again, now
+    withdrawal = contact_events(contact).filter(action="update").order_by("id").first()
+    assert withdrawal.changes["consent_given"] == [True, False]  # the trail keeps the history
+
+
+def test_a_consent_date_in_the_future_is_refused(api_client_for, client_for, rep, person):
+    future = (timezone.now() + timezone.timedelta(days=3)).isoformat()
+    response = api_client_for(rep).patch(f"/api/v1/contacts/{person.pk}/", {"consent_at": future}, format="json")
+    assert response.status_code == 400 and "consent_at" in response.json()["error"]["fields"]
+    page = client_for(rep).get(f"/customers/contacts/{person.pk}/").content.decode()
+    assert 'name="consent_at"' in page and 'name="consent_source"' in page

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ImportsConfig(AppConfig):
+    name = "crm.imports"
+    label = "imports"
+    verbose_name = _("Imports")
+
+    def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
+        # Each app that can import its records says so in its own ``importers.py`` (customers now; leads and
+        # products later), which registers an Importer; nothing here has to change when one is added.
+        autodiscover_modules("importers")

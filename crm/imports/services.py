@@ -1,0 +1,356 @@
+"""The import workflow: upload (start_import) → column mapping (set_mapping) → dry run (preview_import) →
+queue (queue_import) → the background job (run_import). Pages, the API and the task all call these."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from crm.accounts.models import User
+from crm.audit import services as audit
+from crm.audit.models import AuditEvent
+from crm.core.errors import DomainError
+from crm.imports.models import ImportJob, ImportMapping, header_hash
+from crm.imports.readers import FileProblem, Table, max_bytes, read_table
+from crm.imports.registry import Analysis, Importer, SourceRow, get_importer, guess_mapping
+
+logger = logging.getLogger(__name__)
+
+# How many rows with problems a page or an API answer shows; the error report has all of them.
+SHOWN_ISSUES = 500
+
+
+def importer_for(actor: User, entity: str) -> Importer:
+    """The entity's importer, if the actor may import into its module."""
+    importer = get_importer(entity)
+    if importer is None:
+        raise DomainError(_("Nothing called “%(entity)s” can be imported.") % {"entity": entity}, field="entity")
+    if not actor.has_module_perm(importer.module, "import"):
+        raise DomainError(_("Your role may not import %(what)s.") % {"what": importer.label}, code="permission_denied")
+    return importer
+
+
+def remembered_mapping(*, actor: User, entity: str, headers: list[str]) -> dict[str, str] | None:
+    """The mapping this user (else anyone) last confirmed for the same headings, limited to these headings."""
+    key = header_hash(headers)
+    rows = ImportMapping.objects.filter(entity=entity, header_hash=key)
+    found = rows.filter(user=actor).first() or rows.filter(user__isnull=True).first()
+    if found is None:
+        return None
+    by_heading = {h.strip().lower(): h for h in headers}
+    return {by_heading[h.strip().lower()]: f for h, f in found.mapping.items() if h.strip().lower() in by_heading}
+
+
+@transaction.atomic
+def start_import(*, actor: User, entity: str, upload: UploadedFile) -> ImportJob:
+    """Stores an uploaded file as a new import job, once it is known to be readable, with a first mapping:
+    the one remembered for these headings, or one guessed from them."""
+    importer = importer_for(actor, entity)
+    if upload is None:
+        raise DomainError(_("Choose a file to upload."), field="file")
+    if upload.size and upload.size > max_bytes():
+        raise DomainError(
+            _("The file is larger than %(size)d MB. Split it into smaller files.")
+            % {"size": max_bytes() // (1024 * 1024)},
+            field="file",
+        )
+    content = upload.read()
+    try:
+        table = read_table(content, upload.name or "")
+    except FileProblem as problem:
+        raise DomainError(problem.message, field="file", code="bad_file") from problem
+    job = ImportJob(
+        user=actor,
+        entity=entity,
+        original_name=(upload.name or "")[:255],
+        file_format=table.file_format,
+        encoding=table.encoding,
+        headers=table.headers,
+        total_rows=len(table.rows),
+        sample_rows=[cells for _number, cells in table.rows[:3]],
+    )
+    job.mapping = remembered_mapping(actor=actor, entity=entity, headers=table.headers) or guess_mapping(
+        importer, table.headers
+    )
+    job.file.save(f"{entity}.{table.file_format}", ContentFile(content), save=False)
+    job.save()
+    return job
+
+
+def _check_editable(job: ImportJob) -> None:
+    if job.status not in (ImportJob.Status.DRAFT, ImportJob.Status.PREVIEWED):
+        raise DomainError(
+            _("This import has already been started; upload the file again to change it."), code="already_started"
+        )
+
+
+@transaction.atomic
+def set_mapping(*, actor: User, job: ImportJob, mapping: dict[str, str], duplicate_policy: str) -> ImportJob:
+    """Sets which column fills which field and what to do with duplicates, and remembers the mapping for the
+    next file with the same headings. The job needs a new preview afterwards."""
+    importer = importer_for(actor, job.entity)
+    _check_editable(job)
+    fields = importer.field_map()
+    clean: dict[str, str] = {}
+    for heading, key in mapping.items():
+        if not key:
+            continue
+        if heading not in job.headers:
+            raise DomainError(_("The file has no column “%(column)s”.") % {"column": heading}, field="mapping")
+        if key not in fields:
+            raise DomainError(_("“%(field)s” is not a field you can import.") % {"field": key}, field="mapping")
+        if key in clean.values():
+            raise DomainError(
+                _("Two columns are mapped to “%(field)s”; map each field once.") % {"field": fields[key].label},
+                field="mapping",
+            )
+        clean[heading] = key
+    missing = [str(f.label) for f in importer.fields if f.required and f.key not in clean.values()]
+    if missing:
+        raise DomainError(
+            _("Map a column to each required field: %(fields)s.") % {"fields": ", ".join(missing)}, field="mapping"
+        )
+    denied = getattr(importer, "denied_fields", lambda user: set())(actor) & set(clean.values())
+    if denied:
+        raise DomainError(
+            _("Your role may not set these fields: %(fields)s.")
+            % {"fields": ", ".join(str(fields[k].label) for k in sorted(denied))},
+            field="mapping",
+        )
+    if duplicate_policy not in ImportJob.Policy.values:
+        raise DomainError(_("Choose what to do with duplicates."), field="duplicate_policy")
+    job.mapping = clean
+    job.duplicate_policy = duplicate_policy
+    job.status = ImportJob.Status.DRAFT
+    job.issues = []
+    job.save()
+    key = header_hash(job.headers)
+    for owner in (actor, None):
+        ImportMapping.objects.update_or_create(
+            entity=job.entity, header_hash=key, user=owner, defaults={"mapping": clean}
+        )
+    return job
+
+
+def _read_rows(job: ImportJob) -> Table:
+    with job.file.open("rb") as handle:
+        content = handle.read()
+    return read_table(content, job.original_name)
+
+
+def _source_rows(job: ImportJob, table: Table) -> list[SourceRow]:
+    columns = [(table.headers.index(heading), key) for heading, key in job.mapping.items() if heading in table.headers]
+    rows = []
+    for number, cells in table.rows:
+        values = {key: cells[index] if index < len(cells) else "" for index, key in columns}
+        rows.append(SourceRow(number=number, cells=cells, values=values))
+    return rows
+
+
+def _analyse(job: ImportJob, actor: User, progress) -> Analysis:
+    importer = importer_for(actor, job.entity)
+    try:
+        table = _read_rows(job)
+    except (FileProblem, FileNotFoundError, OSError) as problem:
+        message = problem.message if isinstance(problem, FileProblem) else _("The uploaded file is gone.")
+        raise DomainError(message, field="file", code="bad_file") from problem
+    return importer.analyse(actor=actor, rows=_source_rows(job, table), policy=job.duplicate_policy, progress=progress)
+
+
+@transaction.atomic
+def preview_import(*, actor: User, job: ImportJob) -> ImportJob:
+    """The dry run: validates every row and finds duplicates without writing anything but the job itself.
+
+    While the job is previewed, created/updated/skipped counts are what the import would do.
+    """
+    if not job.mapping:
+        raise DomainError(_("Map the columns first."), field="mapping")
+    _check_editable(job)
+    analysis = _analyse(job, actor, progress=lambda done: None)
+    _store_outcome(job, analysis, created=analysis.to_create, updated=analysis.to_update)
+    job.status = ImportJob.Status.PREVIEWED
+    job.previewed_at = timezone.now()
+    job.save()
+    return job
+
+
+def _store_outcome(job: ImportJob, analysis: Analysis, *, created: int, updated: int) -> None:
+    job.total_rows = analysis.total
+    job.issues = [o.as_json() for o in analysis.outcomes]
+    job.created_count = created
+    job.updated_count = updated
+    job.error_count = analysis.errors
+    job.duplicate_count = analysis.duplicates
+    job.skipped_count = analysis.skipped + analysis.errors
+
+
+def queue_import(*, actor: User, job: ImportJob) -> ImportJob:
+    """Hands a previewed job to the task queue; a job is queued once, however often the button is pressed."""
+    from crm.imports.tasks import run_import_task
+
+    importer_for(actor, job.entity)
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.PREVIEWED).update(
+            status=ImportJob.Status.QUEUED, processed_rows=0, message=""
+        )
+        if not claimed:
+            raise DomainError(_("Check the file (preview) before importing it."), code="not_previewed")
+        transaction.on_commit(lambda: run_import_task(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def progress_key(job_id: int) -> str:
+    return f"import-progress:{job_id}"
+
+
+def written_rows(job: ImportJob) -> int | None:
+    """Rows written so far by a running job, if the cache is shared with the worker (Redis, or inline)."""
+    return cache.get(progress_key(job.pk))
+
+
+def run_import(job_id: int) -> ImportJob | None:
+    """The background job: checks the file again (data may have changed since the preview), then writes every
+    row that passes in ONE transaction — all of them or, on any failure, none. Rows with errors are skipped
+    and listed in the job's issues and error report."""
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now(), processed_rows=0
+    )
+    if not claimed:
+        return None  # run already, or never queued
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    # Messages stored in the job are written in the importer's language, wherever the worker runs.
+    with translation.override(job.user.language or translation.get_language() or settings.LANGUAGE_CODE):
+        return _run(job)
+
+
+def _run(job: ImportJob) -> ImportJob:
+    job_id, actor = job.pk, job.user
+    try:
+        if not actor.is_active:
+            raise DomainError(_("The user who started the import is no longer active."))
+        importer = importer_for(actor, job.entity)
+
+        def checked(done: int) -> None:  # committed as it goes: the progress page reads it
+            ImportJob.objects.filter(pk=job_id).update(processed_rows=done)
+
+        analysis = _analyse(job, actor, progress=checked)
+
+        def written(done: int) -> None:  # inside the write transaction: only the cache can tell
+            cache.set(progress_key(job_id), done, 3600)
+
+        with transaction.atomic():
+            result = importer.write(actor=actor, analysis=analysis, progress=written)
+            late = {o.row: o for o in result.skipped}
+            analysis.outcomes = sorted(
+                [late.pop(o.row, o) for o in analysis.outcomes] + list(late.values()), key=lambda o: o.row
+            )
+            _store_outcome(job, analysis, created=result.created, updated=result.updated)
+            job.skipped_count += len(result.skipped)
+            job.processed_rows = analysis.total
+            job.status = ImportJob.Status.DONE
+            job.finished_at = timezone.now()
+            job.save()
+            audit.record_event(
+                actor=actor,
+                action=AuditEvent.Action.IMPORT,
+                instance=job,
+                changes={
+                    "entity": job.entity,
+                    "file": job.original_name,
+                    "rows": job.total_rows,
+                    "created": job.created_count,
+                    "updated": job.updated_count,
+                    "skipped": job.skipped_count,
+                    "errors": job.error_count,
+                },
+                message=f"{importer.label}: {job.original_name}",
+            )
+    except DomainError as error:
+        _fail(job_id, error.message)
+    except Exception:  # noqa: BLE001 - whatever broke, nothing was written and the user must be told
+        logger.exception("import %s failed", job_id)
+        _fail(job_id, _("An internal error stopped it; the details are in the server log."))
+    else:
+        _discard_file(job)
+    finally:
+        cache.delete(progress_key(job_id))
+    return ImportJob.objects.get(pk=job_id)
+
+
+def _fail(job_id: int, message: str) -> None:
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportJob.Status.FAILED,
+        message=message[:500],
+        created_count=0,
+        updated_count=0,
+        finished_at=timezone.now(),
+    )
+
+
+def _discard_file(job: ImportJob) -> None:
+    """The upload holds personal data; once imported, only the rows with problems (in the job) are kept."""
+    if job.file:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+
+
+def action_label(action: str, finished: bool) -> str:
+    """What happened (or, before the run, will happen) to a row with a problem."""
+    if action == "error":
+        return _("Error")
+    if action == "skip":
+        return _("Skipped") if finished else _("Will be skipped")
+    if action == "update":
+        return _("Updated") if finished else _("Will update")
+    return _("Created anyway") if finished else _("Will be created anyway")
+
+
+def error_report_rows(job: ImportJob) -> Iterator[list[Any]]:
+    """The error report: every row with a problem, what happens to it and why, then its original cells so a
+    fixed copy can be imported again."""
+    finished = job.status == ImportJob.Status.DONE
+    yield [_("Row"), _("Result"), _("Problem"), _("Duplicate of"), *job.headers]
+    for issue in job.issues:
+        yield [
+            issue["row"],
+            action_label(issue["action"], finished),
+            "; ".join(issue["messages"]),
+            issue.get("duplicate_of", ""),
+            *issue.get("cells", []),
+        ]
+
+
+def error_report_csv(job: ImportJob) -> bytes:
+    """The report as CSV in UTF-8 with a BOM, which Excel opens with Chinese intact."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in error_report_rows(job):
+        writer.writerow([_safe_cell(cell) for cell in row])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _safe_cell(value: Any) -> Any:
+    """Cells starting with = + - @ would run as formulas in Excel (CSV injection); a leading ' keeps them text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") and not _looks_numeric(value):
+        return "'" + value
+    return value
+
+
+def _looks_numeric(value: str) -> bool:
+    try:
+        float(value.replace(" ", ""))
+    except ValueError:
+        return False
+    return True

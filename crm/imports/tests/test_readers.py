@@ -1,0 +1,98 @@
+"""Reading uploads: the encodings and formats Chinese offices produce, and every kind of bad file."""
+
+import pytest
+
+from crm.imports.readers import FileProblem, read_table
+from crm.imports.tests.sample_files import csv_bytes, xlsx_bytes
+
+
+@pytest.fixture(autouse=True)
+def _in_english():
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+ROWS = [["客户名称", "手机", "邮箱"], ["杭州云帆科技有限公司", "13800138000", "a@yunfan.cn"], ["张三", "", ""]]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "detected"),
+    [("utf-8", "utf-8-sig"), ("utf-8-sig", "utf-8-sig"), ("gb18030", "gb18030"), ("gbk", "gb18030")],
+)
+def test_csv_in_utf8_with_or_without_bom_and_in_gbk_reads_the_same(encoding, detected):
+    table = read_table(csv_bytes(ROWS, encoding), "客户.csv")
+    assert table.encoding == detected
+    assert table.headers == ["客户名称", "手机", "邮箱"]  # no BOM glued to the first heading
+    assert table.rows == [(2, ["杭州云帆科技有限公司", "13800138000", "a@yunfan.cn"]), (3, ["张三", "", ""])]
+
+
+def test_semicolon_and_tab_separated_files_are_recognised():
+    text = "客户名称;手机\n甲公司;13800138000\n".encode()
+    assert read_table(text, "a.csv").rows == [(2, ["甲公司", "13800138000"])]
+    text = "客户名称\t手机\n甲公司\t13800138000\n".encode("gb18030")
+    assert read_table(text, "a.txt").rows == [(2, ["甲公司", "13800138000"])]
+
+
+def test_xlsx_numbers_and_dates_read_as_people_typed_them():
+    import datetime as dt
+
+    table = read_table(
+        xlsx_bytes(
+            [
+                ["客户名称", "手机", "生日", None],
+                ["甲", 13800138000, dt.date(1990, 5, 1)],
+                [None, None, None],
+                ["乙", 1.5, None],
+            ]
+        ),
+        "a.xlsx",
+    )
+    assert table.encoding == ""
+    assert table.headers == ["客户名称", "手机", "生日", "Column D"]
+    assert table.rows == [(2, ["甲", "13800138000", "1990-05-01", ""]), (4, ["乙", "1.5", "", ""])]
+
+
+def test_blank_and_repeated_headings_get_names_of_their_own():
+    table = read_table(csv_bytes([["名称", "", "名称"], ["a", "b", "c"]]), "a.csv")
+    assert table.headers == ["名称", "Column B", "名称 (2)"]
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"", "a.csv", "The file is empty."),
+        (b"   \r\n\r\n", "a.csv", "The file is empty."),
+        (b",,,\r\n,,\r\n", "a.csv", "The file is empty."),
+        ("客户名称,手机\r\n".encode(), "a.csv", "no data rows"),
+        (bytes(range(256)) * 40, "a.csv", "not a CSV text file"),
+        (b"\xff\xfe\x80\x81name\n\x85\xff", "a.csv", "encoding"),
+        (b"name\nx", "a.pdf", "Upload a .csv or .xlsx file."),
+        (b"name\nx", "a.xls", ".xls"),
+        (b"name\nx", "noextension", "Upload a .csv or .xlsx file."),
+        (b"not a zip at all", "a.xlsx", "not a valid .xlsx"),
+        (b"PK\x03\x04broken zip", "a.xlsx", "not a valid .xlsx"),
+        (b"PK\x03\x04broken zip", "a.csv", "Excel workbook"),
+    ],
+)
+def test_bad_files_are_refused_with_a_reason(content, name, message):
+    with pytest.raises(FileProblem) as problem:
+        read_table(content, name)
+    assert message in problem.value.message
+
+
+def test_an_xlsx_with_only_a_heading_row_is_refused():
+    with pytest.raises(FileProblem, match="no data rows"):
+        read_table(xlsx_bytes([["客户名称"]]), "a.xlsx")
+
+
+def test_too_many_rows_or_bytes_are_refused(settings):
+    settings.CRM_IMPORT_MAX_ROWS = 3
+    rows = [["名称"]] + [[f"客户{i}"] for i in range(4)]
+    with pytest.raises(FileProblem, match="more than 3 data rows"):
+        read_table(csv_bytes(rows), "a.csv")
+    assert len(read_table(csv_bytes(rows[:4]), "a.csv").rows) == 3
+    settings.CRM_IMPORT_MAX_BYTES = 10
+    with pytest.raises(FileProblem, match="larger than"):
+        read_table(csv_bytes(rows[:2]), "a.csv")
