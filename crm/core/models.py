@@ -49,6 +49,7 @@ class ScopedModel(TimeStampedModel):
         null=True,
         blank=True,
         editable=False,
+        db_index=False,  # never looked up by; one index less to keep on every insert
     )
 
     objects = ScopedQuerySet.as_manager()

@@ -123,9 +123,9 @@ class Customer(ScopedModel):
     claimed_at = models.DateTimeField(_("claimed from the pool"), null=True, blank=True, editable=False)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True, editable=False)
     deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("deleted by"), null=True, blank=True,
-                                   on_delete=models.SET_NULL, related_name="+", editable=False)
+                                   on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False)
     merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="+", editable=False)
+                                    on_delete=models.SET_NULL, related_name="+", editable=False, db_index=False)
 
     objects = CustomerManager()
     all_objects = CustomerQuerySet.as_manager()
@@ -141,8 +141,13 @@ class Customer(ScopedModel):
             models.Index(fields=["department", "-updated_at"], name="customer_dept_idx"),
             models.Index(fields=["owner", "next_follow_up_at"], name="customer_due_idx"),
             models.Index(fields=["owner", "last_follow_up_at"], name="customer_pool_rule_idx"),
-            models.Index(fields=["pool_entered_at"], name="customer_pool_idx"),
-            models.Index(fields=["deleted_at"], name="customer_deleted_idx"),
+            # Partial: only the few rows in the pool or the recycle bin are indexed, so inserts stay cheap and the
+            # planner never mistakes "deleted_at IS NULL" for a selective condition.
+            models.Index(fields=["pool_entered_at"], name="customer_in_pool_idx",
+                         condition=models.Q(pool_entered_at__isnull=False)),
+            models.Index(fields=["deleted_at"], name="customer_in_bin_idx", condition=models.Q(deleted_at__isnull=False)),
+            models.Index(fields=["merged_into"], name="customer_merged_idx",
+                         condition=models.Q(merged_into__isnull=False)),
             models.Index(fields=["phone"], name="customer_phone_idx"),
             models.Index(fields=["email"], name="customer_email_idx"),
         ]
