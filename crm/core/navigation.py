@@ -13,7 +13,8 @@ class NavItem:
     label: Promise | str
     url_name: str
     icon: str  # a Bootstrap Icons name, e.g. "people"
-    module: str = ""  # permission module; the entry shows when the user may view it
+    module: str = ""  # permission module; the entry shows when the user may do ``action`` on it
+    action: str = "view"
     section: str = "main"  # "main" or "admin"
     order: int = 100
     superuser_only: bool = False
@@ -21,7 +22,7 @@ class NavItem:
     def visible_to(self, user) -> bool:
         if self.superuser_only:
             return user.is_superuser
-        return not self.module or user.has_module_perm(self.module, "view")
+        return not self.module or user.has_module_perm(self.module, self.action)
 
     @property
     def url(self) -> str:

@@ -1,15 +1,6 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from crm.core.navigation import NavItem
-
-
-class PoolNavItem(NavItem):
-    """Shown to those who may use the public pool, not to everyone who may view customers."""
-
-    def visible_to(self, user) -> bool:
-        return user.has_module_perm("customers", "pool")
-
 
 class CustomersConfig(AppConfig):
     name = "crm.customers"
@@ -30,7 +21,8 @@ class CustomersConfig(AppConfig):
         register_nav(
             NavItem(_("Customers"), "customers:list", "building", module="customers", order=10),
             NavItem(_("Follow-ups due"), "customers:due", "telephone", module="customers", order=15),
-            NavItem(_("Duplicates"), "customers:duplicates", "intersect", module="customers", order=17),
+            NavItem(_("Duplicates"), "customers:duplicates", "intersect", module="customers", action="edit",
+                    order=17),
         )
         register_search(PROVIDER)
         register_search(CONTACTS)
@@ -49,7 +41,7 @@ class CustomersConfig(AppConfig):
 
         register_timeline("customers.customer", pool_timeline)
         register_nav(
-            PoolNavItem(_("Public pool"), "customers:pool", "inboxes", module="customers", order=16),
+            NavItem(_("Public pool"), "customers:pool", "inboxes", module="customers", action="pool", order=16),
             NavItem(_("Pool and lifecycle rules"), "customers:pool_rules", "sliders", module="system",
                     section="admin", order=68),
         )
