@@ -19,8 +19,11 @@ def search_customers(user, query: str, limit: int) -> list[SearchHit]:
     phone = normalise_phone(query) if _PHONE_LIKE.match(query) else ""
     ids = find_matches(Customer.objects.visible_to(user), phone or query, limit)
     found = Customer.objects.only("name", "industry").in_bulk(ids)
-    return [SearchHit("customer", pk, found[pk].name, found[pk].get_industry_display(), found[pk].get_absolute_url())
-            for pk in ids if pk in found]
+    return [
+        SearchHit("customer", pk, found[pk].name, found[pk].get_industry_display(), found[pk].get_absolute_url())
+        for pk in ids
+        if pk in found
+    ]
 
 
 PROVIDER = SearchProvider(entity="customer", label=_("Customers"), module="customers", search=search_customers)
@@ -33,13 +36,17 @@ def search_contacts(user, query: str, limit: int) -> list[SearchHit]:
     # Exact matches through the blind indexes first; the few rows with that phone or e-mail are then checked
     # against the scope one by one (in_scope), which keeps SQLite on primary-key lookups.
     same = list(Contact.objects.find_by_phone(query).values_list("pk", flat=True)[:100]) or list(
-        Contact.objects.find_by_email(query).values_list("pk", flat=True)[:100])
+        Contact.objects.find_by_email(query).values_list("pk", flat=True)[:100]
+    )
     ids = list(in_scope(contacts, same).order_by("-pk").values_list("pk", flat=True)[:limit]) if same else []
     if len(ids) < limit:
         ids = list(dict.fromkeys([*ids, *find_matches(contacts, query, limit)]))[:limit]
     found = Contact.objects.select_related("customer").only("name", "customer__name").in_bulk(ids)
-    return [SearchHit("contact", pk, found[pk].name, found[pk].customer.name, found[pk].customer.get_absolute_url())
-            for pk in ids if pk in found]
+    return [
+        SearchHit("contact", pk, found[pk].name, found[pk].customer.name, found[pk].customer.get_absolute_url())
+        for pk in ids
+        if pk in found
+    ]
 
 
 CONTACTS = SearchProvider(entity="contact", label=_("Contacts"), module="customers", search=search_contacts)

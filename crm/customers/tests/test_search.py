@@ -1,6 +1,7 @@
 """Global search finds customers and contacts by name substring, phone, e-mail and pinyin — within scope."""
 
 import pytest
+from django.db import connection
 
 from crm.customers.models import Customer
 from crm.customers.services import (
@@ -19,10 +20,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def book(rep, other_rep):
-    mine = create_customer(actor=rep, data={"name": "杭州云帆科技", "phone": "0571-8888 6666",
-                                            "email": "info@yunfan.cn"})
-    create_contact(actor=rep, customer=mine, data={"name": "张三", "mobile": "13800138000",
-                                                   "email": "zhang.san@yunfan.cn"})
+    mine = create_customer(
+        actor=rep, data={"name": "杭州云帆科技", "phone": "0571-8888 6666", "email": "info@yunfan.cn"}
+    )
+    create_contact(
+        actor=rep, customer=mine, data={"name": "张三", "mobile": "13800138000", "email": "zhang.san@yunfan.cn"}
+    )
     theirs = create_customer(actor=other_rep, data={"name": "杭州云海物流"})
     create_contact(actor=other_rep, customer=theirs, data={"name": "张珊", "mobile": "13900139000"})
     return mine, theirs
@@ -34,16 +37,35 @@ def titles(client, q) -> list[str]:
     return [r["title"] for r in response.json()["results"]]
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("云帆", ["杭州云帆科技"]), ("云帆科技", ["杭州云帆科技"]), ("帆", ["杭州云帆科技"]),
-    ("hangzhouyunfan", ["杭州云帆科技"]), ("yunfan", ["杭州云帆科技"]), ("hzyf", ["杭州云帆科技"]),
-    ("HZYF", ["杭州云帆科技"]), ("h", ["杭州云帆科技"]),
-    ("0571 88886666", ["杭州云帆科技"]), ("(0571) 8888-6666", ["杭州云帆科技"]), ("88886666", ["杭州云帆科技"]),
-    ("8886", ["杭州云帆科技"]), ("INFO@yunfan.cn", ["杭州云帆科技"]), ("yunfan.cn", ["杭州云帆科技"]),
-    ("zhangsan", ["张三"]), ("zs", ["张三"]), ("z", ["张三"]), ("张三", ["张三"]), ("张", ["张三"]), ("三", ["张三"]),
-    ("13800138000", ["张三"]), ("+86 138 0013 8000", ["张三"]), ("Zhang.San@yunfan.cn", ["张三"]),
-    ("杭州 yunfan", ["杭州云帆科技"]),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("云帆", ["杭州云帆科技"]),
+        ("云帆科技", ["杭州云帆科技"]),
+        ("帆", ["杭州云帆科技"]),
+        ("hangzhouyunfan", ["杭州云帆科技"]),
+        ("yunfan", ["杭州云帆科技"]),
+        ("hzyf", ["杭州云帆科技"]),
+        ("HZYF", ["杭州云帆科技"]),
+        ("h", ["杭州云帆科技"]),
+        ("0571 88886666", ["杭州云帆科技"]),
+        ("(0571) 8888-6666", ["杭州云帆科技"]),
+        ("88886666", ["杭州云帆科技"]),
+        ("8886", ["杭州云帆科技"]),
+        ("INFO@yunfan.cn", ["杭州云帆科技"]),
+        ("yunfan.cn", ["杭州云帆科技"]),
+        ("zhangsan", ["张三"]),
+        ("zs", ["张三"]),
+        ("z", ["张三"]),
+        ("张三", ["张三"]),
+        ("张", ["张三"]),
+        ("三", ["张三"]),
+        ("13800138000", ["张三"]),
+        ("+86 138 0013 8000", ["张三"]),
+        ("Zhang.San@yunfan.cn", ["张三"]),
+        ("杭州 yunfan", ["杭州云帆科技"]),
+    ],
+)
 def test_a_rep_finds_own_records_every_way(book, rep, api_client_for, query, expected):
     assert titles(api_client_for(rep), query) == expected
 
@@ -120,8 +142,8 @@ def test_a_query_matching_most_customers_finds_the_few_in_scope(rep, other_rep, 
     assert len(titles(api_client_for(other_rep), "有限公司")) == 10
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL's planner bounds its own work")
 def test_a_very_broad_query_reads_a_bounded_part_of_the_index(rep, other_rep, monkeypatch):
-    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from crm.core import fulltext
@@ -139,11 +161,42 @@ def test_a_very_broad_query_reads_a_bounded_part_of_the_index(rep, other_rep, mo
     assert sum("MATCH" in q["sql"] for q in queries.captured_queries) <= 4
 
 
-@pytest.mark.parametrize("query", [
-    '"', '""', "'", '云帆"', '"云帆', "AND", "OR", "NOT", "云帆 OR 物流", "云帆 AND", "NEAR(云帆 科技)", "*", "云*",
-    "^云帆", "search_text:云帆", "(云帆", ")", "-", "+", "\\", "%", "_", "%%%", "云帆\x00科技", "\x00", "\x01zs",
-    "a" * 3000, "云" * 3000, "a " * 500, "🙂", "ｚｓ",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '""',
+        "'",
+        '云帆"',
+        '"云帆',
+        "AND",
+        "OR",
+        "NOT",
+        "云帆 OR 物流",
+        "云帆 AND",
+        "NEAR(云帆 科技)",
+        "*",
+        "云*",
+        "^云帆",
+        "search_text:云帆",
+        "(云帆",
+        ")",
+        "-",
+        "+",
+        "\\",
+        "%",
+        "_",
+        "%%%",
+        "云帆\x00科技",
+        "\x00",
+        "\x01zs",
+        "a" * 3000,
+        "云" * 3000,
+        "a " * 500,
+        "🙂",
+        "ｚｓ",
+    ],
+)
 def test_query_syntax_and_odd_input_never_break_search(book, rep, api_client_for, client_for, query):
     # NUL in a URL is turned away as a bad request before any view; everything else is searched.
     expected = 400 if "\x00" in query else 200

@@ -31,8 +31,17 @@ def test_search_reads_the_index_and_never_scans_the_table(rep):
 @pytest.mark.django_db
 def test_rows_written_without_save_are_indexed_too(rep):
     # bulk_create and update() skip save(): the database keeps the index, so imports and bulk jobs are found.
-    Customer.objects.bulk_create([Customer(name="成都博远软件", search_text="成都博远软件 chengduboyuanruanjian cdbyrj",
-                                           owner=rep, department_id=rep.department_id, created_by=rep)])
+    Customer.objects.bulk_create(
+        [
+            Customer(
+                name="成都博远软件",
+                search_text="成都博远软件 chengduboyuanruanjian cdbyrj",
+                owner=rep,
+                department_id=rep.department_id,
+                created_by=rep,
+            )
+        ]
+    )
     assert found(rep, "博远") == ["成都博远软件"] and found(rep, "cdby") == ["成都博远软件"]
     Customer.objects.filter(name="成都博远软件").update(name="成都天成软件", search_text="成都天成软件 cdtcrj")
     assert found(rep, "博远") == [] and found(rep, "cdby") == [] and found(rep, "天成") == ["成都天成软件"]
@@ -86,3 +95,15 @@ def test_the_index_can_be_dropped_and_created_again_over_existing_rows(rep):
         create_search_index(editor, Contact._meta.db_table)
     assert found(rep, "精工") == ["苏州精工制造"]
     assert find_matches(Contact.objects.visible_to(rep), "sl", 10) == [customer.contacts.get().pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="pg_trgm is PostgreSQL's")
+@pytest.mark.django_db
+@pytest.mark.parametrize("pattern", ["%云帆科技%", "%hzyf%", "%88886666%", "% zs%"])
+def test_postgresql_answers_like_from_the_trigram_index(rep, pattern):
+    create_customer(actor=rep, data={"name": "杭州云帆科技", "phone": "057188886666"})
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a handful of rows: make the planner show its index
+        cursor.execute("EXPLAIN SELECT id FROM customers_customer WHERE search_text LIKE %s", [pattern])
+        plan = " ".join(row[0] for row in cursor.fetchall())
+    assert "customers_customer_search_text_trgm" in plan, plan
