@@ -186,3 +186,16 @@ def test_bad_bulk_requests_get_a_clear_400(api_client_for, manager, payload):
     response = api_client_for(manager).post("/api/v1/customers/bulk/", payload, format="json")
     assert response.status_code == 400
     assert response.json()["error"]["message"]
+
+
+def test_pool_users_page_through_a_pool_customers_timeline(client_for, rep, other_rep, org, own):
+    from django.utils import timezone
+
+    from crm.customers.services import log_activity
+
+    log_activity(actor=rep, customer=own, data={"kind": "call", "subject": "老客户回访"})
+    Customer.objects.filter(pk=own.pk).update(owner=None, pool_entered_at=timezone.now())
+    url = reverse("customers:timeline", args=[own.pk]) + "?before=2999-01-01T00:00:00%2B08:00"
+    assert "老客户回访" in client_for(other_rep).get(url).content.decode()
+    # 刘洋 (marketing) may view customers but not use the pool, and the customer is outside his department.
+    assert client_for(org["marketing1"]).get(url).status_code == 404

@@ -347,10 +347,14 @@ class ActivityCreateView(ServiceFormMixin, ModulePermissionMixin, generic.Create
 
 
 class TimelineView(ScopedQuerysetMixin, generic.DetailView):
-    """htmx: one page of a customer's timeline, older than ?before=."""
+    """htmx: one page of a customer's timeline, older than ?before=. Pool users page through a pool customer's
+    timeline too, as on its read-only 360° page."""
 
     model = Customer
     template_name = "customers/_timeline.html"
+
+    def get_queryset(self):
+        return super().get_queryset() | Customer.objects.visible_in_pool(self.request.user)
 
     def get_context_data(self, **kwargs):
         before = parse_datetime(self.request.GET.get("before", "") or "") or None
