@@ -130,7 +130,10 @@ def main() -> None:
     for user in (admin, rep):
         token, _ = Token.objects.get_or_create(user=user)
         clients[user.username] = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
-    print(f"customers: {total:,}   runs: {RUNS}, median   python {sys.version.split()[0]}")
+    print(
+        f"customers: {total:,}   runs: {RUNS}, median   python {sys.version.split()[0]}   "
+        f"process RSS before the first export: {memory_kib('VmRSS') / 1024:.0f} MB"
+    )
 
     app = [run_app(clients["admin"], "/api/v1/customers/export/?format=csv") for _ in range(RUNS)]
     raw = [run_raw() for _ in range(RUNS)]

@@ -49,8 +49,10 @@ class ScopedQuerysetMixin(ModulePermissionMixin):
 
 class ScopedListView(ScopedQuerysetMixin, generic.ListView):
     filterset_class = None
-    paginate_by = 25
-    # Counts stop at CRM_LIST_COUNT_CAP: a rep's 170,000 customers read "1,000+" instead of costing a full count.
+    # As the API's pages. Also: SQLite's planner sorts a rep's whole scope for a LIMIT under ~30 but walks the
+    # list-order index for 50 (a rep of a million customers: 450 ms against 25 ms).
+    paginate_by = 50
+    # Counts stop at CRM_LIST_COUNT_CAP: a rep's 170,000 customers read "500+" instead of costing a full count.
     paginator_class = CappedPaginator
 
     def get_queryset(self):

@@ -145,7 +145,8 @@ class Customer(ScopedModel):
             # planner never mistakes "deleted_at IS NULL" for a selective condition.
             models.Index(fields=["pool_entered_at"], name="customer_in_pool_idx",
                          condition=models.Q(pool_entered_at__isnull=False)),
-            models.Index(fields=["deleted_at"], name="customer_in_bin_idx", condition=models.Q(deleted_at__isnull=False)),
+            models.Index(fields=["deleted_at"], name="customer_in_bin_idx",
+                         condition=models.Q(deleted_at__isnull=False)),
             models.Index(fields=["merged_into"], name="customer_merged_idx",
                          condition=models.Q(merged_into__isnull=False)),
             models.Index(fields=["phone"], name="customer_phone_idx"),

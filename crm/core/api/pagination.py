@@ -8,7 +8,7 @@ from crm.core.pagination import CappedPaginator
 class StandardPagination(PageNumberPagination):
     """?page=N&page_size=M, M capped by CRM_API_MAX_PAGE_SIZE.
 
-    ``count`` stops at CRM_LIST_COUNT_CAP (1,000): past it the answer says ``"count": 1000,
+    ``count`` stops at CRM_LIST_COUNT_CAP (500): past it the answer says ``"count": 500,
     "count_capped": true`` and ``next`` keeps leading on while rows remain (see crm/core/pagination.py).
     """
 
@@ -35,7 +35,7 @@ class StandardPagination(PageNumberPagination):
         properties["count_capped"] = {
             "type": "boolean",
             "example": False,
-            "description": "True when there are more rows than `count`, which then stops at the cap (1,000).",
+            "description": "True when there are more rows than `count`, which then stops at the cap (500).",
         }
         response["properties"] = {
             name: properties[name] for name in ("count", "count_capped", "next", "previous", "results")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -355,3 +356,26 @@ def test_an_export_costs_the_same_queries_whatever_the_rows(client_for, rep):
     with CaptureQueriesContext(connection) as many:
         assert len(read_csv(client.get("/customers/export/"))) == 46
     assert len(many) == len(few)
+
+
+# --- in the browser -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_rep_downloads_their_filtered_list_from_the_export_menu(org, page, login):
+    rep, other = org["sales1"], org["sales2"]
+    create_customer(actor=rep, data={"name": "华为技术有限公司", "level": "A"})
+    create_customer(actor=rep, data={"name": "海尔集团", "level": "B"})
+    create_customer(actor=other, data={"name": "李娜的客户", "level": "A"})
+    login("sales1")
+    page.goto(f"{page.base_url}/customers/?level=A")
+    page.click("#export-button")
+    with page.expect_download() as download:
+        page.locator("#export-menu a[data-export-format=csv]").first.click()
+    assert download.value.suggested_filename.endswith(".csv")
+    body = Path(download.value.path()).read_text(encoding="utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body[1:])))
+    assert [row[1] for row in rows[1:]] == ["华为技术有限公司"]
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, actor=rep).count() == 1

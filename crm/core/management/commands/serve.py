@@ -20,8 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
         parser.add_argument("--workers", default=os.environ.get("CRM_WEB_WORKERS", "2"))
+        parser.add_argument("--threads", default=os.environ.get("CRM_WEB_THREADS", "4"))
 
-    def handle(self, *args, host: str, port: str, workers: str, **options):
+    def handle(self, *args, host: str, port: str, workers: str, threads: str, **options):
         # Several gunicorn workers share their metrics through files in this folder (prometheus_client).
         metrics_dir = settings.DATA_DIR / "metrics"
         shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -30,7 +31,10 @@ class Command(BaseCommand):
         bin_dir = os.path.dirname(sys.executable)
         commands = {
             "web": [os.path.join(bin_dir, "gunicorn"), "crm.wsgi:application", "--bind", f"{host}:{port}",
-                    "--workers", str(workers), "--access-logfile", "-", "--graceful-timeout", "10"],
+                    # Threads (gthread workers): a long streamed export keeps its thread alive past gunicorn's
+                    # 30 s worker timeout instead of being killed mid-download, and does not block other users.
+                    "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
+                    "--graceful-timeout", "10"],
             "tasks": [sys.executable, "-m", "crm.cli", "run_huey"],
         }
         children = {name: subprocess.Popen(cmd, env=env) for name, cmd in commands.items()}
