@@ -286,6 +286,10 @@ LOGGING = {
 # --- The CRM itself ----------------------------------------------------------------------------------------
 CRM_DEMO_PASSWORD = os.environ.get("CRM_DEMO_PASSWORD", "demo")
 CRM_API_MAX_PAGE_SIZE = int(os.environ.get("CRM_API_MAX_PAGE_SIZE", "200"))
+# Lists count at most this many rows ("500+" past it; crm/core/pagination.py).
+CRM_LIST_COUNT_CAP = int(os.environ.get("CRM_LIST_COUNT_CAP", "500"))
+# Longer lists are exported as CSV only: an XLSX file must be finished before its download starts.
+CRM_EXPORT_XLSX_MAX_ROWS = int(os.environ.get("CRM_EXPORT_XLSX_MAX_ROWS", "100000"))
 CRM_SITE_URL = os.environ.get("CRM_SITE_URL", "http://127.0.0.1:8000")
 # Imports: the largest file (data rows, bytes) one upload may hold; see docs/import.md.
 CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", "200000"))

@@ -22,11 +22,13 @@ scoped queryset (see ``crm.customers.search``).
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.db import connections
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations.base import Operation
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 64
@@ -326,3 +328,46 @@ def repair_search_indexes(using: str = "default", **kwargs) -> list[str]:
                 cursor.execute(sql)
             repaired.append(table)
     return repaired
+
+
+@contextmanager
+def search_index_filled_in_bulk(model: type[Model], using: str = "default") -> Iterator[None]:
+    """Rows inserted into ``model``'s table inside this block are added to its SQLite search index by one
+    statement at the end, instead of one trigger call per row.
+
+    Why: FTS5 writes its pending terms out at the end of every statement, so a trigger firing for each of
+    100,000 inserted rows writes 100,000 tiny index segments and merges them as it goes — 0.45 ms a row, 20 times
+    what the inserts themselves cost. Must run inside a transaction: the insert trigger is dropped for the block
+    and created again at its end, so a rollback restores it, other writers wait for the transaction anyway
+    (SQLite has one writer) and readers keep seeing the committed schema with its triggers (WAL). Rows updated
+    or deleted in the block still go through their triggers. Other databases: nothing to do.
+    """
+    connection = connections[using]
+    table = model._meta.db_table
+    fts = f"{table}_search"
+    trigger = f"{fts}_insert"
+    if connection.vendor != "sqlite":
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("search_index_filled_in_bulk() needs a transaction")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s", [trigger])
+        found = cursor.fetchone()
+        if found is None:
+            yield  # no index on this table (yet)
+            return
+        # Dropping first takes the write lock, so no other writer's rows can appear above the high mark.
+        cursor.execute(f'DROP TRIGGER "{trigger}"')
+        cursor.execute(f'SELECT coalesce(max("id"), 0) FROM "{table}"')
+        high_mark = cursor.fetchone()[0]
+        cursor.execute(f"SELECT name FROM pragma_table_info('{fts}')")
+        column = cursor.fetchone()[0]
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{fts}"(rowid, "{column}") SELECT "id", \' \' || "{column}" || \'  \' FROM "{table}" '
+            f'WHERE "id" > %s ORDER BY "id"',
+            [high_mark],
+        )
+        cursor.execute(found[0])

@@ -9,26 +9,33 @@ email, and the contacts' blind indexes), and the write is bulk_create in batches
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import re
-from collections.abc import Iterable
+import sqlite3
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db.models import Q
+from django.db import connections, router
+from django.db.models import Model, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from pypinyin import lazy_pinyin
+from pypinyin.seg import mmseg
 
 from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.core.contact_points import normalise_email, normalise_phone
 from crm.core.crypto import blind_index
 from crm.core.fieldperms import hidden_fields, readonly_fields
+from crm.core.fulltext import search_index_filled_in_bulk
 from crm.customers.models import Contact, Customer, Tag, name_key
 from crm.imports.registry import (
     Analysis,
@@ -42,8 +49,15 @@ from crm.imports.registry import (
 )
 from crm.system.dictionaries import KINDS
 
-LOOKUP_CHUNK = 900  # ids per IN (...): well under SQLite's and PostgreSQL's parameter limits
-WRITE_BATCH = 2000
+# Values per IN (...): fewer, larger queries are cheaper (a third less time than 900 at a time), within the
+# database's parameter limit (SQLite builds before 3.32 allow only 999).
+LOOKUP_CHUNK = 5000
+WRITE_BATCH = 5000
+# The preview's plan is what the run writes (see CustomerImporter.recheck()) for this long; after that the run
+# checks every row again. Version 2: RowPlan.as_json(), high-water marks of customers and contacts.
+PLAN_LIFETIME = dt.timedelta(hours=24)
+CHANGE_MARGIN = dt.timedelta(minutes=10)
+SAVED_VERSION = 2
 TAG_SEPARATORS = re.compile(r"[,，;；、|/]+")
 _HANZI_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
@@ -56,16 +70,24 @@ CUSTOMER_FIELDS = ("name", "kind", "phone", "email", "industry", "source", "leve
 CONTACT_FIELDS = ("contact_name", "contact_mobile", "contact_email", "contact_title")
 
 
-@lru_cache(maxsize=50_000)
-def _pinyin_of_run(run: str) -> tuple[str, str]:
-    syllables = lazy_pinyin(run, errors="ignore")
+@lru_cache(maxsize=200_000)
+def _pinyin_of_word(word: str) -> tuple[str, str]:
+    syllables = lazy_pinyin(word, errors="ignore")
     return "".join(syllables), "".join(s[:1] for s in syllables)
+
+
+@lru_cache(maxsize=100_000)  # contacts' names repeat a lot (王伟, 李娜)
+def _pinyin_of_run(run: str) -> tuple[str, str]:
+    # pypinyin cuts a run of Chinese characters into dictionary words and reads each word on its own (a word's
+    # reading never depends on its neighbours), so caching per word gives the same text: 重庆 stays chongqing.
+    # Company names share most of their words (杭州, 科技, 有限公司), which makes the cache hit almost always.
+    words = [_pinyin_of_word(word) for word in mmseg.seg.cut(run)]
+    return "".join(w[0] for w in words), "".join(w[1] for w in words)
 
 
 def fast_search_text(*parts: str) -> str:
     """The same text as crm.core.pinyin.search_text(), computed faster for bulk imports: pinyin is worked out
-    once per run of Chinese characters (pypinyin segments at non-Chinese characters anyway) and the initials
-    come from the syllables instead of a second pass."""
+    once per word (as pypinyin segments it) and the initials come from the syllables instead of a second pass."""
     words: list[str] = []
     for part in parts:
         part = (part or "").strip().lower()
@@ -93,6 +115,19 @@ class RowPlan:
     contact: dict[str, str] | None
     owner: User | None
     target: int | None = None
+    # What makes it a duplicate: ("name", name key), ("phone", …), ("email", …).
+    keys: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_json(self) -> list:
+        return [self.number, self.customer, self.tags, self.contact, self.owner.pk if self.owner else None, self.target]
+
+    @classmethod
+    def from_json(cls, data: list, users: dict[str, User]) -> RowPlan:
+        number, customer, tags, contact, owner_id, target = data
+        owners = {user.pk: user for user in users.values()}
+        plan = cls(number, customer, tags, contact, owners[owner_id] if owner_id else None, target)
+        plan.keys = _keys(plan)
+        return plan
 
 
 @dataclass
@@ -209,7 +244,9 @@ class CustomerImporter(Importer):
     # --- Dry run ------------------------------------------------------------------------------------------
 
     def analyse(self, *, actor: User, rows: list[SourceRow], policy: str, progress: Progress) -> Analysis:
-        lookups = _Lookups.load(actor, rows)
+        _blind_index.cache_clear()
+        owner_names = {row.values.get("owner", "").strip().lower() for row in rows} - {""}
+        lookups = _Lookups.load(actor, owner_names)
         outcomes: list[RowOutcome] = []
         plan = CustomerPlan()
         valid: list[tuple[SourceRow, RowPlan]] = []
@@ -221,7 +258,10 @@ class CustomerImporter(Importer):
                 valid.append((row, row_plan))
         progress(len(rows) // 3)
 
-        existing = self._find_existing(valid)
+        # The high-water marks come first: whatever is written while the lookups run is above them, and the run
+        # looks at exactly that (see recheck()).
+        marks = _high_water_marks()
+        existing = _find_existing([row_plan for _row, row_plan in valid])
         progress(2 * len(rows) // 3)
         described = _describe_customers(actor, {pk for found in existing.values() for pk in found.matches})
         seen: dict[tuple[str, str], int] = {}
@@ -229,7 +269,7 @@ class CustomerImporter(Importer):
             outcome = None
             found = existing.get(row.number)
             if found and found.matches:
-                outcome = self._apply_policy(row, row_plan, found, described, policy)
+                outcome = self._apply_policy(row.number, row.cells, row_plan, found, described, policy)
             else:
                 earlier = self._earlier_row(row_plan, seen)
                 if earlier:
@@ -245,7 +285,7 @@ class CustomerImporter(Importer):
                             else _("Skipped: the file has this customer already.")
                         ],
                     )
-            for key in _keys(row_plan):
+            for key in row_plan.keys:
                 seen.setdefault(key, row.number)
             if outcome is not None:
                 outcomes.append(outcome)
@@ -257,8 +297,78 @@ class CustomerImporter(Importer):
             plan.cells[row.number] = row.cells
         outcomes.sort(key=lambda o: o.row)
         progress(len(rows))
+        saved = {
+            "version": SAVED_VERSION,
+            "policy": policy,
+            "total": len(rows),
+            "marks": marks,
+            "owners": sorted(owner_names),
+            "fingerprint": lookups.fingerprint(),
+            "creates": [p.as_json() for p in plan.creates],
+            "updates": [p.as_json() for p in plan.updates],
+        }
         return Analysis(
-            total=len(rows), outcomes=outcomes, to_create=len(plan.creates), to_update=len(plan.updates), plan=plan
+            total=len(rows),
+            outcomes=outcomes,
+            to_create=len(plan.creates),
+            to_update=len(plan.updates),
+            plan=plan,
+            saved=saved,
+        )
+
+    def recheck(
+        self, *, actor: User, saved: dict, policy: str, issues: list[dict], progress: Progress
+    ) -> Analysis | None:
+        """The run after a preview: the preview's plan, with the duplicate check repeated only against what
+        changed since — customers created or updated after the preview's high-water marks, and every contact's
+        mobile and e-mail (contacts can change without their customer). A planned new customer that has become
+        a duplicate meanwhile is handled by the policy like any other. None (check everything again) when the
+        plan is from another version or policy, too old, or the dictionaries, owners or rights the rows were
+        validated against have changed."""
+        _blind_index.cache_clear()
+        marks = saved.get("marks") or {}
+        if saved.get("version") != SAVED_VERSION or saved.get("policy") != policy:
+            return None
+        checked_at = parse_datetime(marks.get("checked_at", ""))
+        if checked_at is None or timezone.now() - checked_at > PLAN_LIFETIME:
+            return None
+        lookups = _Lookups.load(actor, set(saved["owners"]))
+        if lookups.fingerprint() != saved["fingerprint"]:
+            return None
+        plan = CustomerPlan(
+            creates=[RowPlan.from_json(data, lookups.users) for data in saved["creates"]],
+            updates=[RowPlan.from_json(data, lookups.users) for data in saved["updates"]],
+        )
+        outcomes = {issue["row"]: RowOutcome(**issue) for issue in issues}
+        plan.cells = {number: outcome.cells for number, outcome in outcomes.items()}
+        progress(saved["total"] // 3)
+        # Rows the preview had no objection to; duplicates created anyway keep what the preview said.
+        fresh = [p for p in plan.creates if p.number not in outcomes]
+        existing = _find_existing(fresh, changed_after=marks)
+        progress(2 * saved["total"] // 3)
+        if existing:
+            described = _describe_customers(actor, {pk for found in existing.values() for pk in found.matches})
+            creates = []
+            for row_plan in plan.creates:
+                found = existing.get(row_plan.number)
+                if not found:
+                    creates.append(row_plan)
+                    continue
+                outcome = self._apply_policy(row_plan.number, [], row_plan, found, described, policy)
+                outcome.messages.insert(0, _("Found at import time: the duplicate was added after the preview."))
+                outcomes[row_plan.number] = outcome
+                if outcome.action == "create":
+                    creates.append(row_plan)
+                elif outcome.action == "update":
+                    plan.updates.append(row_plan)
+            plan.creates = creates
+        progress(saved["total"])
+        return Analysis(
+            total=saved["total"],
+            outcomes=sorted(outcomes.values(), key=lambda o: o.row),
+            to_create=len(plan.creates),
+            to_update=len(plan.updates),
+            plan=plan,
         )
 
     def _validate(self, row: SourceRow, actor: User, lookups: _Lookups) -> tuple[list[str], RowPlan | None]:
@@ -323,7 +433,9 @@ class CustomerImporter(Importer):
         contact = self._contact(v, error)
         if errors:
             return errors, None
-        return [], RowPlan(number=row.number, customer=customer, tags=tags, contact=contact, owner=owner)
+        row_plan = RowPlan(number=row.number, customer=customer, tags=tags, contact=contact, owner=owner)
+        row_plan.keys = _keys(row_plan)
+        return [], row_plan
 
     @staticmethod
     def _contact(v: dict[str, str], error) -> dict[str, str] | None:
@@ -353,77 +465,20 @@ class CustomerImporter(Importer):
             error("contact_title", _("At most %(max)d characters.") % {"max": 100})
         return contact
 
-    def _find_existing(self, valid: list[tuple[SourceRow, RowPlan]]) -> dict[int, _Existing]:
-        """Matches against every live customer in the database, whoever owns it (the preview hides what the
-        user may not see). Each lookup is an IN (...) on an indexed column, in chunks."""
-        by_name: dict[str, list[int]] = {}
-        by_phone: dict[str, list[int]] = {}
-        by_email: dict[str, list[int]] = {}
-        for row, plan in valid:
-            if key := name_key(plan.customer["name"]):
-                by_name.setdefault(key, []).append(row.number)
-            for phone in _phones(plan):
-                by_phone.setdefault(phone, []).append(row.number)
-            for email in _emails(plan):
-                by_email.setdefault(email, []).append(row.number)
-        names = {row.number: plan.customer["name"] for row, plan in valid}
-        found: dict[int, _Existing] = {}
-
-        def hit(row_numbers: Iterable[int], customer_id: int, reason: str) -> None:
-            for number in row_numbers:
-                found.setdefault(number, _Existing()).add(customer_id, reason)
-
-        # Customer.all_objects and the deleted check in Python: with "deleted_at IS NULL" in the query, SQLite
-        # without statistics walks the deleted_at index (a million rows) instead of the column's own index.
-        for chunk in _chunks(list(by_name)):
-            for key, pk, existing_name in _live(Customer.all_objects.filter(name_key__in=chunk), "name_key", "name"):
-                for number in by_name[key]:
-                    hit([number], pk, "same_name" if existing_name == names[number] else "similar_name")
-        for chunk in _chunks(list(by_phone)):
-            for phone, pk in _live(Customer.all_objects.filter(phone__in=chunk), "phone"):
-                hit(by_phone[phone], pk, "same_phone")
-        for chunk in _chunks(list(by_email)):
-            for email, pk in _live(Customer.all_objects.filter(email__in=chunk), "email"):
-                hit(by_email[email], pk, "same_email")
-        # Contacts' mobiles and e-mails are encrypted: they are matched through their blind indexes. (No join
-        # to the customer here: with it SQLite may drive the query from the customers' deleted_at index.)
-        contact_hits: list[tuple[list[int], int, str]] = []
-        for values, column, reason in (
-            (by_phone, "mobile_index", "same_phone"),
-            (by_email, "email_index", "same_email"),
-        ):
-            indexes = {blind_index(value): value for value in values}
-            for chunk in _chunks(list(indexes)):
-                for index, customer_id in (
-                    Contact.objects.filter(**{f"{column}__in": chunk}).order_by().values_list(column, "customer_id")
-                ):
-                    contact_hits.append((values[indexes[index]], customer_id, reason))
-        deleted = set()
-        for chunk in _chunks(sorted({customer_id for _rows, customer_id, _reason in contact_hits})):
-            deleted |= {
-                pk
-                for pk, gone in Customer.all_objects.filter(pk__in=chunk).order_by().values_list("pk", "deleted_at")
-                if gone is not None
-            }
-        for row_numbers, customer_id, reason in sorted(contact_hits, key=lambda hit_: hit_[1]):
-            if customer_id not in deleted:
-                hit(row_numbers, customer_id, reason)
-        return found
-
     @staticmethod
     def _earlier_row(plan: RowPlan, seen: dict[tuple[str, str], int]) -> int | None:
-        rows = [seen[key] for key in _keys(plan) if key in seen]
+        rows = [seen[key] for key in plan.keys if key in seen]
         return min(rows) if rows else None
 
     def _apply_policy(
-        self, row: SourceRow, plan: RowPlan, found: _Existing, described: dict[int, dict], policy: str
+        self, number: int, cells: list[str], plan: RowPlan, found: _Existing, described: dict[int, dict], policy: str
     ) -> RowOutcome:
         # The strongest match wins: same name, then phone, then e-mail, then a similar name.
         order = {"same_name": 0, "same_phone": 1, "same_email": 2, "similar_name": 3}
         target = min(found.matches, key=lambda pk: (min(order[r] for r in found.matches[pk]), pk))
         info = described[target]
         reasons = sorted(found.matches[target], key=order.get)
-        outcome = RowOutcome(row=row.number, action=policy, cells=row.cells)
+        outcome = RowOutcome(row=number, action=policy, cells=cells)
         if info["visible"]:
             outcome.duplicate_of = _("%(name)s (%(reasons)s)") % {
                 "name": info["name"],
@@ -451,10 +506,12 @@ class CustomerImporter(Importer):
         plan: CustomerPlan = analysis.plan
         tags = _ensure_tags({t for p in (*plan.creates, *plan.updates) for t in p.tags})
         done = 0
-        for batch in _chunks(plan.creates, WRITE_BATCH):
-            self._create_batch(actor, batch, tags)
-            done += len(batch)
-            progress(done)
+        # New rows reach the search index in one statement per table at the end (see the context manager).
+        with search_index_filled_in_bulk(Customer), search_index_filled_in_bulk(Contact):
+            for batch in _chunks(plan.creates, WRITE_BATCH):
+                self._create_batch(actor, batch, tags)
+                done += len(batch)
+                progress(done)
         result = WriteResult(created=len(plan.creates), updated=0)
         for batch in _chunks(plan.updates, WRITE_BATCH):
             updated, skipped = self._update_batch(actor, batch, tags, plan.cells)
@@ -465,35 +522,51 @@ class CustomerImporter(Importer):
         return result
 
     def _create_batch(self, actor: User, batch: list[RowPlan], tags: dict[str, int]) -> None:
-        now = timezone.now()
+        """Inserts the customers, their primary contacts and tag links with every derived column computed as
+        Customer.save() and Contact.save() would (search text, duplicate key, blind indexes, ciphertext)."""
+        connection = connections[router.db_for_write(Customer)]
+        now = Customer._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
         customers = []
         for plan in batch:
             owner = plan.owner or actor
             values = {key: value for key, value in plan.customer.items() if value is not None}
-            customer = Customer(
-                **values,
+            values.update(
                 owner_id=owner.pk,
                 department_id=owner.department_id,
                 created_by_id=actor.pk,
                 created_at=now,
                 updated_at=now,
+                search_text=fast_search_text(values["name"], values.get("phone", ""), values.get("email", "")),
+                name_key=name_key(values["name"]),
             )
-            customer.search_text = fast_search_text(customer.name, customer.phone, customer.email)
-            customer.name_key = name_key(customer.name)
-            customers.append(customer)
-        Customer.objects.bulk_create(customers, batch_size=WRITE_BATCH)
-        contacts = [
-            _new_contact(plan.contact, customer.pk, now, primary=True)
-            for plan, customer in zip(batch, customers, strict=True)
-            if plan.contact
-        ]
-        Contact.objects.bulk_create(contacts, batch_size=WRITE_BATCH)
+            customers.append(values)
+        ids = _insert_rows(Customer, customers, return_ids=True)
+        mobile, email = Contact._meta.get_field("mobile"), Contact._meta.get_field("email")
+        contacts = []
+        for plan, customer_id in zip(batch, ids, strict=True):
+            if values := plan.contact:
+                contacts.append(
+                    {
+                        "customer_id": customer_id,
+                        "name": values["name"],
+                        "title": values["title"],
+                        "mobile": mobile.get_db_prep_save(values["mobile"], connection),
+                        "email": email.get_db_prep_save(values["email"], connection),
+                        "mobile_index": _blind_index(values["mobile"]),
+                        "email_index": _blind_index(values["email"]),
+                        "search_text": fast_search_text(values["name"]),
+                        "is_primary": True,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
+        _insert_rows(Contact, contacts)
         links = [
-            Customer.tags.through(customer_id=customer.pk, tag_id=tags[name])
-            for plan, customer in zip(batch, customers, strict=True)
+            {"customer_id": customer_id, "tag_id": tags[name]}
+            for plan, customer_id in zip(batch, ids, strict=True)
             for name in dict.fromkeys(plan.tags)
         ]
-        Customer.tags.through.objects.bulk_create(links, batch_size=WRITE_BATCH)
+        _insert_rows(Customer.tags.through, links)
 
     def _update_batch(
         self, actor: User, batch: list[RowPlan], tags: dict[str, int], cells: dict[int, list[str]]
@@ -572,8 +645,14 @@ class _Lookups:
     users: dict[str, User]
     may_assign: bool
 
+    def fingerprint(self) -> str:
+        """A digest of everything the rows were validated against: when it is unchanged, so is every verdict."""
+        owners = sorted((name, u.pk, u.department_id) for name, u in self.users.items())
+        state = [self.dictionaries, sorted(self.kinds.items()), owners, self.may_assign]
+        return hashlib.sha256(json.dumps(state, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
     @classmethod
-    def load(cls, actor: User, rows: list[SourceRow]) -> _Lookups:
+    def load(cls, actor: User, owner_names: set[str]) -> _Lookups:
         from crm.system.models import DictionaryItem
 
         dictionaries: dict[str, dict[str, str]] = {kind: {} for kind in DICTIONARY_FIELDS.values()}
@@ -589,7 +668,7 @@ class _Lookups:
         kinds = {_squash(word): kind for kind, words in KIND_WORDS.items() for word in words}
         for kind, label in Customer.Kind.choices:
             kinds[_squash(label)] = kind
-        wanted = {row.values.get("owner", "").strip().lower() for row in rows} - {""}
+        wanted = owner_names
         users: dict[str, User] = {}
         if wanted:
             numbers = wanted | {w.upper() for w in wanted}
@@ -606,10 +685,119 @@ class _Lookups:
         )
 
 
-def _live(queryset, key: str, *fields: str) -> list[tuple]:
-    """(key, pk, *fields) of the customers not deleted, oldest first (the first match is the original)."""
-    rows = queryset.order_by().values_list(key, "pk", *fields, "deleted_at")
-    return sorted((row[:-1] for row in rows if row[-1] is None), key=lambda row: row[1])
+@lru_cache(maxsize=500_000)
+def _blind_index(value: str) -> str:
+    # The run hashes the same mobiles and e-mails for its lookups and again for its inserts. Emptied at the start
+    # of every check, so a changed index key is never served from an earlier one.
+    return blind_index(value)
+
+
+def _select_all(sql: str, params: list[Any]) -> list[tuple]:
+    with connections[router.db_for_read(Customer)].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _contacts_audited_since(since: dt.datetime) -> list[int]:
+    """Ids of the contacts the audit trail shows changed since ``since`` (created_at index)."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from crm.audit.models import AuditEvent
+
+    ids = AuditEvent.objects.filter(
+        created_at__gte=since, content_type=ContentType.objects.get_for_model(Contact)
+    ).values_list("object_id", flat=True)
+    return sorted({int(pk) for pk in ids if pk.isdigit()})
+
+
+def _high_water_marks() -> dict[str, Any]:
+    """Where the customers and contacts tables stand before a check: anything created later has a higher id,
+    anything changed later a later ``updated_at``. The margin covers transactions that were still open (their
+    rows carry the time they were written, not the time they became visible)."""
+    started = timezone.now() - CHANGE_MARGIN
+    customers = Customer.all_objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    contacts = Contact.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return {"checked_at": started.isoformat(), "customer_id": customers, "contact_id": contacts}
+
+
+def _select_in(sql: str, values: list[str], *params: Any) -> list[tuple]:
+    """Runs ``sql`` — with ``IN ({})`` for the values — in chunks, and returns every row.
+
+    Plain SQL on purpose: the ORM prepares each of the ~200,000 lookup values of a large file one by one, which
+    cost more than the queries themselves; the queries are the ones ``Customer.objects.filter(x__in=…)`` would
+    run, and each is a search of the column's own index (see docs/import.md)."""
+    connection = connections[router.db_for_read(Customer)]
+    rows: list[tuple] = []
+    size = LOOKUP_CHUNK
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        size = min(size, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - len(params))
+    with connection.cursor() as cursor:
+        for chunk in _chunks(values, size):
+            cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), [*params, *chunk])
+            rows += cursor.fetchall()
+    return rows
+
+
+def _find_existing(plans: list[RowPlan], changed_after: dict[str, Any] | None = None) -> dict[int, _Existing]:
+    """Matches of the rows against every live customer in the database, whoever owns it (the preview hides what
+    the user may not see), by row number.
+
+    ``changed_after``: only what changed since those high-water marks (the run after a preview), instead of a
+    lookup per value — customers created or updated since (primary key and updated_at index), and contacts
+    created since, belonging to those customers (a restore, a merge) or changed since according to the audit
+    trail (every contact edit goes through a service that audits it; contacts have no updated_at index)."""
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for plan in plans:
+        for key in plan.keys:
+            by_key.setdefault(key, []).append(plan.number)
+    names = {plan.number: plan.customer["name"] for plan in plans}
+    found: dict[int, _Existing] = {}
+    hits: list[tuple[int, str, str, str]] = []  # (customer id, kind of key, key, existing name)
+    customers = Customer._meta.db_table
+    live = f"SELECT {{columns}} FROM {customers} WHERE deleted_at IS NULL"
+    if changed_after is None:
+        for kind, column in (("name", "name_key"), ("phone", "phone"), ("email", "email")):
+            values = [value for key_kind, value in by_key if key_kind == kind]
+            sql = live.format(columns=f"id, {column}, name") + f" AND {column} IN ({{}})"
+            hits += [(pk, kind, value, name) for pk, value, name in _select_in(sql, values)]
+    else:
+        sql = live.format(columns="id, name_key, phone, email, name") + " AND (id > %s OR updated_at >= %s)"
+        since = parse_datetime(changed_after["checked_at"])
+        with connections[router.db_for_read(Customer)].cursor() as cursor:
+            cursor.execute(sql, [changed_after["customer_id"], cursor.db.ops.adapt_datetimefield_value(since)])
+            for pk, key, phone, email, name in cursor.fetchall():
+                hits += [(pk, "name", key, name), (pk, "phone", phone, name), (pk, "email", email, name)]
+    # Contacts' mobiles and e-mails are encrypted: they are matched through their blind indexes.
+    contacts = Contact._meta.db_table
+    indexes = {
+        kind: {_blind_index(value): value for key_kind, value in by_key if key_kind == kind}
+        for kind in ("phone", "email")
+    }
+    from_live = f"FROM {contacts} c JOIN {customers} cu ON cu.id = c.customer_id WHERE cu.deleted_at IS NULL"
+    if changed_after is None:
+        for kind, column in (("phone", "mobile_index"), ("email", "email_index")):
+            sql = f"SELECT c.customer_id, c.{column} {from_live} AND c.{column} IN ({{}})"
+            hits += [(pk, kind, indexes[kind][index], "") for pk, index in _select_in(sql, list(indexes[kind]))]
+    else:
+        select = f"SELECT c.customer_id, c.mobile_index, c.email_index {from_live} AND "
+        rows = _select_all(select + "c.id > %s", [changed_after["contact_id"]])
+        rows += _select_in(select + "c.customer_id IN ({})", sorted({hit[0] for hit in hits}))
+        rows += _select_in(select + "c.id IN ({})", _contacts_audited_since(since))
+        for pk, mobile_index, email_index in rows:
+            if mobile_index in indexes["phone"]:
+                hits.append((pk, "phone", indexes["phone"][mobile_index], ""))
+            if email_index in indexes["email"]:
+                hits.append((pk, "email", indexes["email"][email_index], ""))
+    # Oldest customer first: the first match is the original.
+    for pk, kind, value, existing_name in sorted(hits, key=lambda hit: hit[0]):
+        for number in by_key.get((kind, value), ()):
+            if kind == "name":
+                reason = "same_name" if existing_name == names[number] else "similar_name"
+            else:
+                reason = f"same_{kind}"
+            found.setdefault(number, _Existing()).add(pk, reason)
+    return found
 
 
 def _clean_email(raw: str) -> str:
@@ -669,6 +857,49 @@ def _ensure_tags(names: set[str]) -> dict[str, int]:
         return {}
     Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
     return dict(Tag.objects.filter(name__in=names).values_list("name", "pk"))
+
+
+def _insert_rows(model: type[Model], rows: list[dict[str, Any]], *, return_ids: bool = False) -> list[int]:
+    """Inserts rows given as {attname: value in its database form}; columns left out get the field's default.
+    Returns the new ids, in order, if asked.
+
+    One prepared INSERT run for every row (executemany) instead of bulk_create, which prepares every value of
+    every object through its field (a third of an import's time). On SQLite the ids of the rows inserted are
+    consecutive — one writer at a time, AUTOINCREMENT ids — and are counted back from the last one; elsewhere
+    they come back from multi-row INSERTs (RETURNING), as bulk_create gets them.
+    """
+    if not rows:
+        return []
+    connection = connections[router.db_for_write(model)]
+    quote = connection.ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    defaults = [f.get_db_prep_save(f.get_default(), connection) for f in fields]
+    names = [f.attname for f in fields]
+    values = [tuple(row.get(name, default) for name, default in zip(names, defaults, strict=True)) for row in rows]
+    table = quote(model._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite" or not return_ids:
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {marks}", values)
+            if not return_ids:
+                return []
+            cursor.execute("SELECT last_insert_rowid()")
+            last = cursor.fetchone()[0]
+            ids = list(range(last - len(rows) + 1, last + 1))
+            cursor.execute(f"SELECT count(*) FROM {table} WHERE id BETWEEN %s AND %s", [ids[0], last])
+            if cursor.fetchone()[0] != len(rows):
+                raise RuntimeError(f"{table}: the inserted rows do not have consecutive ids")
+            return ids
+        ids = []
+        per_statement = max(1, (connection.features.max_query_params or 65_535) // len(fields))
+        for batch in _chunks(values, per_statement):
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(batch))} RETURNING {quote('id')}",
+                [value for row in batch for value in row],
+            )
+            ids += [row[0] for row in cursor.fetchall()]
+        return ids
 
 
 def _new_contact(values: dict[str, str], customer_id: int, now, *, primary: bool) -> Contact:

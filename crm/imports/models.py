@@ -34,6 +34,7 @@ class ImportJob(TimeStampedModel):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Waiting for the column mapping")
+        CHECKING = "checking", _("Checking the file")
         PREVIEWED = "previewed", _("Checked, ready to import")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Importing")
@@ -102,6 +103,23 @@ class ImportJob(TimeStampedModel):
 
     def can_run(self) -> bool:
         return self.status == self.Status.PREVIEWED
+
+
+class ImportPlan(TimeStampedModel):
+    """What the preview decided for each row of a job, so the run writes it without validating the file again
+    (it checks only for duplicates that appeared since). Holds the file's values: deleted with the file once
+    the job is done, and whenever the mapping or the policy changes."""
+
+    job = models.OneToOneField(ImportJob, verbose_name=_("import"), on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(_("plan"), default=dict)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("checked import plan")
+        verbose_name_plural = _("checked import plans")
+
+    def __str__(self) -> str:
+        return f"{self.job_id}"
 
 
 class ImportMapping(TimeStampedModel):

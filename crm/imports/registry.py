@@ -71,6 +71,8 @@ class Analysis:
     to_create: int
     to_update: int
     plan: Any = None
+    # What the run needs to write this analysis without checking every row again (JSON; see Importer.recheck).
+    saved: dict[str, Any] | None = None
 
     @property
     def errors(self) -> int:
@@ -114,6 +116,13 @@ class Importer:
 
     def write(self, *, actor: User, analysis: Analysis, progress: Progress) -> WriteResult:
         raise NotImplementedError
+
+    def recheck(
+        self, *, actor: User, saved: dict[str, Any], policy: str, issues: list[dict], progress: Progress
+    ) -> Analysis | None:
+        """The analysis for the run, from what the preview saved (``Analysis.saved``) and its stored issues, with
+        only what may have changed since checked again; None when the whole file must be checked again."""
+        return None
 
 
 _importers: dict[str, Importer] = {}

@@ -1,5 +1,6 @@
-"""The import workflow: upload (start_import) → column mapping (set_mapping) → dry run (preview_import) →
-queue (queue_import) → the background job (run_import). Pages, the API and the task all call these."""
+"""The import workflow: upload (start_import) → column mapping (set_mapping) → dry run (start_preview: at once
+for a small file, else as a background job, run_preview) → queue (queue_import) → the background job
+(run_import). Pages, the API and the tasks all call these."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
-from crm.imports.models import ImportJob, ImportMapping, header_hash
+from crm.imports.models import ImportJob, ImportMapping, ImportPlan, header_hash
 from crm.imports.readers import FileProblem, Table, max_bytes, read_table
 from crm.imports.registry import Analysis, Importer, SourceRow, get_importer, guess_mapping
 
@@ -29,6 +30,12 @@ logger = logging.getLogger(__name__)
 
 # How many rows with problems a page or an API answer shows; the error report has all of them.
 SHOWN_ISSUES = 500
+
+
+def inline_preview_rows() -> int:
+    """Files with more data rows than this are checked by the task queue, with a progress page, rather than in
+    the request: about a second of checking at 10,000 rows a second."""
+    return int(getattr(settings, "CRM_IMPORT_INLINE_PREVIEW_ROWS", 10_000))
 
 
 def importer_for(actor: User, entity: str) -> Importer:
@@ -89,6 +96,8 @@ def start_import(*, actor: User, entity: str, upload: UploadedFile) -> ImportJob
 
 
 def _check_editable(job: ImportJob) -> None:
+    if job.status == ImportJob.Status.CHECKING:
+        raise DomainError(_("The file is being checked; wait until the check is done."), code="checking")
     if job.status not in (ImportJob.Status.DRAFT, ImportJob.Status.PREVIEWED):
         raise DomainError(
             _("This import has already been started; upload the file again to change it."), code="already_started"
@@ -134,7 +143,9 @@ def set_mapping(*, actor: User, job: ImportJob, mapping: dict[str, str], duplica
     job.duplicate_policy = duplicate_policy
     job.status = ImportJob.Status.DRAFT
     job.issues = []
+    job.message = ""
     job.save()
+    ImportPlan.objects.filter(job=job).delete()
     key = header_hash(job.headers)
     for owner in (actor, None):
         ImportMapping.objects.update_or_create(
@@ -170,18 +181,80 @@ def _analyse(job: ImportJob, actor: User, progress) -> Analysis:
 
 @transaction.atomic
 def preview_import(*, actor: User, job: ImportJob) -> ImportJob:
-    """The dry run: validates every row and finds duplicates without writing anything but the job itself.
+    """The dry run, here and now: validates every row and finds duplicates without writing anything but the job
+    (and the plan the run will follow).
 
     While the job is previewed, created/updated/skipped counts are what the import would do.
     """
     if not job.mapping:
         raise DomainError(_("Map the columns first."), field="mapping")
     _check_editable(job)
-    analysis = _analyse(job, actor, progress=lambda done: None)
+    return _preview(job, actor, progress=lambda done: None)
+
+
+def start_preview(*, actor: User, job: ImportJob) -> ImportJob:
+    """The dry run as the pages and the API start it: in the request for a file of up to
+    ``inline_preview_rows()`` rows, otherwise on the task queue (status "checking", with the progress page) so
+    that a 100,000-row file does not time out the browser's request."""
+    from crm.imports.tasks import preview_import_task
+
+    if job.total_rows <= inline_preview_rows():
+        return preview_import(actor=actor, job=job)
+    if not job.mapping:
+        raise DomainError(_("Map the columns first."), field="mapping")
+    importer_for(actor, job.entity)
+    with transaction.atomic():
+        claimed = ImportJob.objects.filter(
+            pk=job.pk, status__in=[ImportJob.Status.DRAFT, ImportJob.Status.PREVIEWED]
+        ).update(status=ImportJob.Status.CHECKING, processed_rows=0, message="")
+        if not claimed:
+            _check_editable(ImportJob.objects.get(pk=job.pk))
+        transaction.on_commit(lambda: preview_import_task(job.pk, actor.pk))
+    job.refresh_from_db()
+    return job
+
+
+def run_preview(job_id: int, actor_id: int) -> ImportJob | None:
+    """The background dry run started by start_preview(). Progress is committed as it goes (the page polls
+    it); a file that cannot be checked goes back to the mapping step with the reason."""
+    job = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKING).select_related("user").first()
+    actor = User.objects.filter(pk=actor_id, is_active=True).first()
+    if job is None:
+        return None  # checked already, or the mapping changed meanwhile
+    with translation.override(
+        (actor.language if actor else "") or job.user.language or translation.get_language() or settings.LANGUAGE_CODE
+    ):
+        try:
+            if actor is None:
+                raise DomainError(_("The user who started the import is no longer active."))
+
+            def checked(done: int) -> None:
+                ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKING).update(processed_rows=done)
+
+            with transaction.atomic():
+                _preview(job, actor, progress=checked)
+        except DomainError as error:
+            ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.DRAFT, message=error.message[:500])
+        except Exception:  # noqa: BLE001 - whatever broke, the user must be told and may try again
+            logger.exception("preview of import %s failed", job_id)
+            ImportJob.objects.filter(pk=job_id).update(
+                status=ImportJob.Status.DRAFT,
+                message=_("An internal error stopped the check; the details are in the server log."),
+            )
+    return ImportJob.objects.get(pk=job_id)
+
+
+def _preview(job: ImportJob, actor: User, progress) -> ImportJob:
+    analysis = _analyse(job, actor, progress=progress)
     _store_outcome(job, analysis, created=analysis.to_create, updated=analysis.to_update)
     job.status = ImportJob.Status.PREVIEWED
     job.previewed_at = timezone.now()
+    job.processed_rows = 0
+    job.message = ""
     job.save()
+    ImportPlan.objects.filter(job=job).delete()
+    if analysis.saved is not None:
+        ImportPlan.objects.create(job=job, data=analysis.saved)
     return job
 
 
@@ -245,7 +318,7 @@ def _run(job: ImportJob) -> ImportJob:
         def checked(done: int) -> None:  # committed as it goes: the progress page reads it
             ImportJob.objects.filter(pk=job_id).update(processed_rows=done)
 
-        analysis = _analyse(job, actor, progress=checked)
+        analysis = _planned(job, actor, importer, progress=checked) or _analyse(job, actor, progress=checked)
 
         def written(done: int) -> None:  # inside the write transaction: only the cache can tell
             cache.set(progress_key(job_id), done, 3600)
@@ -284,9 +357,26 @@ def _run(job: ImportJob) -> ImportJob:
         _fail(job_id, _("An internal error stopped it; the details are in the server log."))
     else:
         _discard_file(job)
+        ImportPlan.objects.filter(job_id=job_id).delete()
     finally:
         cache.delete(progress_key(job_id))
     return ImportJob.objects.get(pk=job_id)
+
+
+def _planned(job: ImportJob, actor: User, importer: Importer, progress) -> Analysis | None:
+    """The preview's plan, re-checked for what changed since (see Importer.recheck), if there is one."""
+    saved = ImportPlan.objects.filter(job=job).values_list("data", flat=True).first()
+    if not saved:
+        return None
+    analysis = importer.recheck(
+        actor=actor, saved=saved, policy=job.duplicate_policy, issues=job.issues, progress=progress
+    )
+    if analysis is not None and any(not o.cells for o in analysis.outcomes):
+        # Rows that turned into duplicates after the preview: their cells for the error report, from the file.
+        cells = dict(_read_rows(job).rows)
+        for outcome in analysis.outcomes:
+            outcome.cells = outcome.cells or cells.get(outcome.row, [])
+    return analysis
 
 
 def _fail(job_id: int, message: str) -> None:

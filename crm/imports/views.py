@@ -88,6 +88,7 @@ class ImportJobMixin(LoginRequiredMixin):
     def redirect_by_status(self) -> HttpResponseRedirect | None:
         """Pages of a stage the job has left send the user to where it is now."""
         if self.job.status in (
+            ImportJob.Status.CHECKING,
             ImportJob.Status.QUEUED,
             ImportJob.Status.RUNNING,
             ImportJob.Status.DONE,
@@ -117,11 +118,18 @@ class MappingView(ImportJobMixin, generic.FormView):
                 mapping=form.mapping(),
                 duplicate_policy=form.cleaned_data["duplicate_policy"],
             )
-            services.preview_import(actor=self.request.user, job=self.job)
+            self.job = services.start_preview(actor=self.request.user, job=self.job)
         except DomainError as error:
             form.add_error(None, error.message)
             return self.form_invalid(form)
-        return HttpResponseRedirect(reverse("imports:preview", args=[self.job.pk]))
+        return HttpResponseRedirect(_after_check(self.job))
+
+
+def _after_check(job: ImportJob) -> str:
+    """The preview once the file is checked; the progress page while a large file is being checked."""
+    if job.status == ImportJob.Status.CHECKING:
+        return reverse("imports:detail", args=[job.pk])
+    return reverse("imports:preview", args=[job.pk])
 
 
 class PreviewView(ImportJobMixin, generic.TemplateView):
@@ -149,10 +157,10 @@ class PreviewView(ImportJobMixin, generic.TemplateView):
                     mapping=self.job.mapping,
                     duplicate_policy=form.cleaned_data["duplicate_policy"],
                 )
-                services.preview_import(actor=request.user, job=self.job)
+                self.job = services.start_preview(actor=request.user, job=self.job)
             except DomainError as error:
                 messages.error(request, error.message)
-        return HttpResponseRedirect(reverse("imports:preview", args=[self.job.pk]))
+        return HttpResponseRedirect(_after_check(self.job))
 
     def get_context_data(self, **kwargs):
         issues = self.job.issues[: services.SHOWN_ISSUES]
@@ -177,7 +185,7 @@ class RunView(ImportJobMixin, generic.View):
 
 
 class DetailView(ImportJobMixin, generic.TemplateView):
-    """Progress while the job runs (polled with htmx), then the result."""
+    """Progress while a large file is checked or the job runs (polled with htmx), then the result."""
 
     template_name = "imports/detail.html"
 
@@ -201,10 +209,11 @@ class DetailView(ImportJobMixin, generic.TemplateView):
 
 
 class ProgressView(ImportJobMixin, generic.View):
-    """htmx: the progress panel; once the job has finished, the whole page reloads to show the result."""
+    """htmx: the progress panel; once the job has finished (or its check has), the whole page reloads to show
+    the result (or the preview)."""
 
     def get(self, request, *args, **kwargs):
-        if self.job.is_finished:
+        if self.job.status not in (ImportJob.Status.CHECKING, ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
             response = HttpResponse(status=204)
             response["HX-Refresh"] = "true"
             return response

@@ -1,7 +1,10 @@
 """Importing customers: the 1,000-row GBK file of the issue, duplicates and policies, scope, owners, tags,
 dictionary labels, and an import that fails half-way leaving nothing behind."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from crm.audit.models import AuditEvent
 from crm.core.pinyin import search_text
@@ -279,3 +282,67 @@ def test_an_import_that_fails_half_way_writes_nothing(rep, monkeypatch, django_c
 )
 def test_the_bulk_search_text_is_the_one_customer_save_computes(name):
     assert fast_search_text(name, "057188886666", "a@b.cn") == search_text(name, "057188886666", "a@b.cn")
+
+
+def test_a_duplicate_created_after_the_preview_is_still_caught_by_the_run(
+    rep, other_rep, django_capture_on_commit_callbacks
+):
+    from crm.customers.services import update_contact
+
+    old = create_customer(actor=rep, data={"name": "老客户公司"})
+    old_contact = create_contact(actor=rep, customer=old, data={"name": "钱七", "mobile": "13700000000"})
+    # last touched long before the preview: only the audit trail tells its contact changed
+    Customer.objects.filter(pk=old.pk).update(updated_at=timezone.now() - dt.timedelta(hours=2))
+    # Given a previewed file of three new customers
+    job = preview(
+        rep,
+        csv_upload(
+            [
+                ["客户名称", "电话", "手机", "联系人"],
+                ["甲新公司", "0571-11112222", "", ""],
+                ["乙新公司", "", "13911112222", "王五"],
+                ["戊新公司", "", "13922223333", "孙八"],
+            ]
+        ),
+    )
+    assert job.created_count == 3 and not job.issues
+    # When, before the run, someone else creates the first one, a new contact gets the second one's mobile
+    # and an existing contact is changed to the third one's
+    create_customer(actor=other_rep, data={"name": "别的名字", "phone": "057111112222"})
+    holder = create_customer(actor=rep, data={"name": "丙公司"})
+    create_contact(actor=rep, customer=holder, data={"name": "赵六", "mobile": "139 1111 2222"})
+    update_contact(actor=rep, contact=old_contact, data={"mobile": "13922223333"})
+    job = run(rep, job, django_capture_on_commit_callbacks)
+    # Then all three are skipped as duplicates, with the reason, and nothing was created
+    assert (job.created_count, job.skipped_count) == (0, 3)
+    issues = {issue["row"]: issue for issue in job.issues}
+    assert issues[2]["duplicate_of"] == "A customer you cannot see" and issues[2]["cells"][0] == "甲新公司"
+    assert issues[3]["duplicate_of"].startswith("丙公司") and "after the preview" in issues[3]["messages"][0]
+    assert issues[4]["duplicate_of"].startswith("老客户公司")
+    assert not Customer.objects.filter(name__in=["甲新公司", "乙新公司", "戊新公司"]).exists()
+
+
+def test_the_run_checks_everything_again_when_a_dictionary_changed_since_the_preview(
+    rep, django_capture_on_commit_callbacks
+):
+    from crm.system.models import DictionaryItem
+
+    job = preview(rep, csv_upload([["客户名称", "行业"], ["丁公司", "信息技术"]]))
+    assert job.created_count == 1
+    DictionaryItem.objects.filter(kind="industry", code="it").update(is_active=False)
+    job = run(rep, job, django_capture_on_commit_callbacks)
+    assert (job.created_count, job.error_count) == (0, 1)
+    assert not Customer.objects.filter(name="丁公司").exists()
+
+
+def test_imported_customers_and_contacts_are_found_by_global_search(rep, django_capture_on_commit_callbacks):
+    from crm.core.fulltext import find_matches
+
+    rows = [["客户名称", "联系人"], ["宁波海曙云帆贸易有限公司", "欧阳娜娜"], ["温州鹿城星火电子有限公司", ""]]
+    run(rep, preview(rep, csv_upload(rows)), django_capture_on_commit_callbacks)
+    customers = Customer.objects.visible_to(rep, "view")
+    found = find_matches(customers, "云帆", 5)
+    assert [Customer.objects.get(pk=pk).name for pk in found] == ["宁波海曙云帆贸易有限公司"]
+    assert find_matches(customers, "wzlc", 5) == [Customer.objects.get(name="温州鹿城星火电子有限公司").pk]
+    contacts = Contact.objects.visible_to(rep, "view")
+    assert find_matches(contacts, "ouyang", 5) == [Contact.objects.get(name="欧阳娜娜").pk]

@@ -78,12 +78,14 @@ class ImportJobViewSet(UserLanguageMixin, mixins.ListModelMixin, mixins.Retrieve
         )
         return Response(ImportJobSerializer(job).data)
 
-    @extend_schema(request=None, responses=ImportJobSerializer)
+    @extend_schema(request=None, responses={200: ImportJobSerializer, 202: ImportJobSerializer})
     @action(detail=True, methods=["post"])
     def preview(self, request, pk=None):
-        """The dry run: counts and per-row errors and duplicates; nothing is written."""
-        job = services.preview_import(actor=request.user, job=self.get_object())
-        return Response(ImportJobSerializer(job).data)
+        """The dry run: counts and per-row errors and duplicates; nothing is written. A large file is checked in
+        the background: 202 with status "checking"; poll GET /imports/{id}/ until it is "previewed"."""
+        job = services.start_preview(actor=request.user, job=self.get_object())
+        checking = job.status == ImportJob.Status.CHECKING
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED if checking else 200)
 
     @extend_schema(request=None, responses={202: ImportJobSerializer})
     @action(detail=True, methods=["post"])

@@ -216,3 +216,28 @@ def test_my_imports_lists_only_mine(client_for, rep, other_rep):
 def test_csv_bytes_round_trip_helper_is_what_excel_writes():
     # The GBK bytes of 客户 are C0 CD BB A7: the test files really are in GBK, not UTF-8.
     assert csv_bytes([["客户"]], "gb18030").startswith(b"\xbf\xcd\xbb\xa7")
+
+
+def test_a_large_file_is_checked_in_the_background_with_the_progress_page(
+    client_for, rep, settings, django_capture_on_commit_callbacks
+):
+    settings.CRM_IMPORT_INLINE_PREVIEW_ROWS = 2
+    client = client_for(rep)
+    client.post("/imports/new/", {"entity": "customers", "file": csv_upload([["客户名称"], ["甲"], ["乙"], ["丙"]])})
+    job = ImportJob.objects.get()
+    form = {"column_0": "name", "duplicate_policy": "skip"}
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(f"/imports/{job.pk}/mapping/", form)
+    # The request answers at once with the progress page; nothing has been checked yet
+    assert response["Location"] == f"/imports/{job.pk}/"
+    job.refresh_from_db()
+    assert job.status == "checking" and len(queued) == 1
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "Checking the file (nothing is imported yet): 0 of 3 rows" in page
+    assert client.get(f"/imports/{job.pk}/preview/")["Location"] == f"/imports/{job.pk}/"
+    # When the task queue has checked it, the page reloads into the preview
+    queued[0]()
+    response = client.get(f"/imports/{job.pk}/progress/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 204 and response["HX-Refresh"] == "true"
+    assert client.get(f"/imports/{job.pk}/")["Location"] == f"/imports/{job.pk}/preview/"
+    assert "Import 3 rows" in client.get(f"/imports/{job.pk}/preview/").content.decode()
