@@ -15,6 +15,7 @@ from django.utils import timezone
 from crm.customers import services
 from crm.customers.models import Customer, LifecyclePolicy, PoolRule
 from crm.customers.services.lifecycle import refresh_lifecycle_stages
+from crm.customers.services.pool import release_to_pool
 
 # Name parts, shared with `crm bench-data`.
 CITIES = ["北京", "上海", "广州", "深圳", "杭州", "苏州", "南京", "成都", "武汉", "西安", "宁波", "青岛", "厦门",
@@ -96,3 +97,8 @@ def load(users) -> None:
                 "kind": kind, "subject": subject, "content": content, "occurred_at": occurred,
                 "contact": rng.choice(contacts), "next_follow_up_at": next_at})
     refresh_lifecycle_stages()  # the stages the nightly job would give them
+    # Some long-quiet customers were given up, so the public pool has something to claim.
+    quiet = Customer.objects.filter(lifecycle_stage__in=[Customer.Stage.LOST, Customer.Stage.PROSPECT]).order_by("pk")
+    for customer in list(quiet.select_related("owner")[:25]):
+        release_to_pool(actor=customer.owner, customer=customer,
+                        reason=rng.choice(["长期联系不上", "暂无需求", "工作调整，释放给同事跟进"]))
