@@ -53,9 +53,16 @@ def _index_key() -> bytes:
     return hashlib.sha256(b"crm-blind-index:" + settings.SECRET_KEY.encode()).digest()
 
 
+@functools.cache
+def _index_hmac():
+    """The keyed HMAC state, made once: each blind index copies it (imports hash hundreds of thousands)."""
+    return hmac.new(_index_key(), digestmod=hashlib.sha256)
+
+
 def reset_key_cache() -> None:
     _field_keys.cache_clear()
     _index_key.cache_clear()
+    _index_hmac.cache_clear()
 
 
 def encrypt(plain: str) -> str:
@@ -86,7 +93,9 @@ def blind_index(normalised: str) -> str:
     """A keyed hash of a normalised value: equal values match, the value itself cannot be read back."""
     if not normalised:
         return ""
-    return hmac.new(_index_key(), normalised.encode(), hashlib.sha256).hexdigest()
+    digest = _index_hmac().copy()
+    digest.update(normalised.encode())
+    return digest.hexdigest()
 
 
 class EncryptedCharField(models.TextField):

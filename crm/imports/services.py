@@ -22,6 +22,7 @@ from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
+from crm.core.sqlite import larger_page_cache
 from crm.imports.models import ImportJob, ImportMapping, ImportPlan, header_hash
 from crm.imports.readers import FileProblem, Table, max_bytes, read_table
 from crm.imports.registry import Analysis, Importer, SourceRow, get_importer, guess_mapping
@@ -245,7 +246,8 @@ def run_preview(job_id: int, actor_id: int) -> ImportJob | None:
 
 
 def _preview(job: ImportJob, actor: User, progress) -> ImportJob:
-    analysis = _analyse(job, actor, progress=progress)
+    with larger_page_cache():
+        analysis = _analyse(job, actor, progress=progress)
     _store_outcome(job, analysis, created=analysis.to_create, updated=analysis.to_update)
     job.status = ImportJob.Status.PREVIEWED
     job.previewed_at = timezone.now()
@@ -304,7 +306,8 @@ def run_import(job_id: int) -> ImportJob | None:
         return None  # run already, or never queued
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     # Messages stored in the job are written in the importer's language, wherever the worker runs.
-    with translation.override(job.user.language or translation.get_language() or settings.LANGUAGE_CODE):
+    language = job.user.language or translation.get_language() or settings.LANGUAGE_CODE
+    with translation.override(language), larger_page_cache():
         return _run(job)
 
 
