@@ -29,6 +29,9 @@ GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "
          "秀英", "华", "平", "刚", "桂英", "建华", "文", "晨", "思远", "子涵", "浩然"]
 INDUSTRIES = ["manufacturing", "it", "finance", "retail", "healthcare", "education", "real_estate", "logistics"]
 LEVELS = ["A", "B", "B", "C", "C", "C", "D"]
+CUSTOMER_TYPES = ["enterprise", "enterprise", "enterprise", "government", "partner"]
+SCALES = ["micro", "small", "small", "medium", "medium", "large", "xlarge"]
+CREDIT_RATINGS = ["AAA", "AA", "A", "A", "B", "C"]
 SOURCES = ["website", "telemarketing", "exhibition", "referral", "advertising", "social"]
 TITLES = ["总经理", "采购经理", "技术总监", "财务主管", "行政主管", "项目经理", "销售总监"]
 TAGS = ["重点客户", "展会2026", "老客户转介绍", "价格敏感", "华东区", "需要报价"]
@@ -74,7 +77,9 @@ def load(users) -> None:
             "name": name, "kind": "company" if n < 400 else "individual",
             "phone": f"0{rng.choice(['10', '21', '571', '755', '20'])}{rng.randint(60000000, 89999999)}",
             "email": f"contact{n}@example.cn", "industry": rng.choice(INDUSTRIES), "level": rng.choice(LEVELS),
-            "source": rng.choice(SOURCES), "address": f"{city}市{word}路{rng.randint(1, 999)}号",
+            "source": rng.choice(SOURCES), "city": city, "address": f"{city}市{word}路{rng.randint(1, 999)}号",
+            "customer_type": rng.choice(CUSTOMER_TYPES) if n < 400 else "individual",
+            "scale": rng.choice(SCALES) if n < 400 else "", "credit_rating": rng.choice(CREDIT_RATINGS),
             "tags": rng.sample(TAGS, k=rng.choice([0, 0, 1, 1, 2])),
             "first_order_at": (now - dt.timedelta(days=rng.randint(30, 1500))).date() if rng.random() < 0.4 else None,
         })

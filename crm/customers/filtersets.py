@@ -27,7 +27,8 @@ class CustomerFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Customer
-        fields = ["kind", "industry", "source", "level", "lifecycle_stage", "owner", "department"]
+        fields = ["kind", "customer_type", "industry", "scale", "source", "level", "credit_rating", "city",
+                  "lifecycle_stage", "owner", "department"]
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(name__icontains=value.strip()) if value.strip() else queryset

@@ -5,7 +5,8 @@ from crm.accounts.models import User
 from crm.customers.models import Activity, Contact, Customer
 from crm.system.dictionaries import dictionary_choices, dictionary_label
 
-DICTIONARY_FIELDS = {"industry": "industry", "source": "source", "level": "customer_level"}
+DICTIONARY_FIELDS = {"customer_type": "customer_type", "industry": "industry", "scale": "company_scale",
+                     "source": "source", "level": "customer_level", "credit_rating": "credit_rating"}
 
 
 class CustomerForm(forms.ModelForm):
@@ -14,8 +15,9 @@ class CustomerForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = ["name", "kind", "phone", "email", "industry", "source", "level", "lifecycle_stage", "tags",
-                  "address", "owner", "collaborators", "first_order_at", "remark"]
+        fields = ["name", "kind", "customer_type", "phone", "email", "industry", "scale", "source", "level",
+                  "credit_rating", "lifecycle_stage", "tags", "city", "address", "owner", "collaborators",
+                  "first_order_at", "remark"]
         widgets = {"remark": forms.Textarea(attrs={"rows": 3}),
                    "first_order_at": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                    "collaborators": forms.SelectMultiple(attrs={"size": 4})}

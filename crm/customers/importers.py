@@ -65,8 +65,10 @@ KIND_WORDS = {
     Customer.Kind.COMPANY: ("company", "企业", "公司", "企业客户", "单位", "组织", "b2b"),
     Customer.Kind.INDIVIDUAL: ("individual", "person", "personal", "个人", "个人客户", "自然人", "b2c"),
 }
-DICTIONARY_FIELDS = {"industry": "industry", "source": "source", "level": "customer_level"}
-CUSTOMER_FIELDS = ("name", "kind", "phone", "email", "industry", "source", "level", "address", "remark")
+DICTIONARY_FIELDS = {"customer_type": "customer_type", "industry": "industry", "scale": "company_scale",
+                     "source": "source", "level": "customer_level", "credit_rating": "credit_rating"}
+CUSTOMER_FIELDS = ("name", "kind", "customer_type", "phone", "email", "industry", "scale", "source", "level",
+                   "credit_rating", "city", "address", "remark")
 CONTACT_FIELDS = ("contact_name", "contact_mobile", "contact_email", "contact_title")
 
 
@@ -197,6 +199,11 @@ class CustomerImporter(Importer):
             aliases=("行业", "所属行业", "industry"),
             help_text=gettext_lazy("The code or the name of an industry in the dictionary."),
         ),
+        ImportField("customer_type", gettext_lazy("Customer type"), aliases=("客户分类", "customer type")),
+        ImportField("scale", gettext_lazy("Company size"), aliases=("规模", "公司规模", "人员规模", "size", "scale")),
+        ImportField("credit_rating", gettext_lazy("Credit rating"),
+                    aliases=("信用等级", "信用评级", "credit rating", "credit")),
+        ImportField("city", gettext_lazy("City"), aliases=("城市", "所在城市", "所在地", "city")),
         ImportField("source", gettext_lazy("Source"), aliases=("来源", "客户来源", "source")),
         ImportField("level", gettext_lazy("Level"), aliases=("级别", "客户级别", "等级", "客户等级", "level")),
         ImportField("address", gettext_lazy("Address"), aliases=("地址", "公司地址", "详细地址", "address")),
@@ -414,6 +421,10 @@ class CustomerImporter(Importer):
                         _("“%(value)s” is not in the %(kind)s list.") % {"value": raw, "kind": KINDS.get(kind, kind)},
                     )
                 customer[key] = code
+        if raw := v.get("city", ""):
+            if len(raw) > 50:
+                error("city", _("At most %(max)d characters.") % {"max": 50})
+            customer["city"] = raw
         if raw := v.get("address", ""):
             if len(raw) > 300:
                 error("address", _("At most %(max)d characters.") % {"max": 300})

@@ -92,11 +92,18 @@ class Customer(ScopedModel):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
+    customer_type = models.CharField(_("customer type"), max_length=50, blank=True,
+                                     validators=[DictionaryCodeValidator("customer_type")])
     industry = models.CharField(_("industry"), max_length=50, blank=True,
                                 validators=[DictionaryCodeValidator("industry")])
+    scale = models.CharField(_("company size"), max_length=50, blank=True,
+                             validators=[DictionaryCodeValidator("company_scale")])
+    credit_rating = models.CharField(_("credit rating"), max_length=50, blank=True,
+                                     validators=[DictionaryCodeValidator("credit_rating")])
     source = models.CharField(_("source"), max_length=50, blank=True, validators=[DictionaryCodeValidator("source")])
     level = models.CharField(_("level"), max_length=50, blank=True,
                              validators=[DictionaryCodeValidator("customer_level")])
+    city = models.CharField(_("city"), max_length=50, blank=True)
     address = models.CharField(_("address"), max_length=300, blank=True)
     remark = models.TextField(_("remark"), blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
@@ -177,6 +184,15 @@ class Customer(ScopedModel):
 
     def get_industry_display(self) -> str:
         return dictionary_label("industry", self.industry)
+
+    def get_customer_type_display(self) -> str:
+        return dictionary_label("customer_type", self.customer_type)
+
+    def get_scale_display(self) -> str:
+        return dictionary_label("company_scale", self.scale)
+
+    def get_credit_rating_display(self) -> str:
+        return dictionary_label("credit_rating", self.credit_rating)
 
     def get_source_display(self) -> str:
         return dictionary_label("source", self.source)

@@ -16,6 +16,8 @@ KINDS: dict[str, Promise | str] = {
     "industry": _("Industries"),
     "source": _("Sources"),
     "customer_level": _("Customer levels"),
+    "company_scale": _("Company sizes"),
+    "credit_rating": _("Credit ratings"),
     "lifecycle_stage": _("Lifecycle stages"),
     "follow_up_type": _("Follow-up types"),
     "opportunity_stage": _("Opportunity stages"),

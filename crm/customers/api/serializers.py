@@ -29,7 +29,8 @@ class CustomerSerializer(FieldPermissionSerializerMixin, serializers.ModelSerial
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "kind", "phone", "email", "industry", "source", "level", "address", "remark",
+        fields = ["id", "name", "kind", "customer_type", "phone", "email", "industry", "scale", "source", "level",
+                  "credit_rating", "city", "address", "remark",
                   "tags", "owner", "owner_name", "collaborators", "department", "department_name",
                   "lifecycle_stage", "lifecycle_locked", "first_order_at", "last_order_at", "last_follow_up_at",
                   "next_follow_up_at", "in_pool", "created_at", "updated_at"]

@@ -199,3 +199,19 @@ def test_pool_users_page_through_a_pool_customers_timeline(client_for, rep, othe
     assert "老客户回访" in client_for(other_rep).get(url).content.decode()
     # 刘洋 (marketing) may view customers but not use the pool, and the customer is outside his department.
     assert client_for(org["marketing1"]).get(url).status_code == 404
+
+
+# --- Classification ---------------------------------------------------------------------------------------
+
+def test_type_size_and_credit_rating_come_from_their_dictionaries(api_client_for, rep):
+    api = api_client_for(rep)
+    created = api.post("/api/v1/customers/", {"name": "滨江电子", "customer_type": "partner", "scale": "medium",
+                                               "credit_rating": "AA", "city": "杭州"}, format="json")
+    assert created.status_code == 201, created.content
+    customer = Customer.objects.get(pk=created.json()["id"])
+    assert customer.get_scale_display() == "100–499人" and customer.get_credit_rating_display() == "AA 信用优良"
+    assert api.get("/api/v1/customers/?credit_rating=AA&city=杭州").json()["results"][0]["id"] == customer.pk
+
+    refused = api.post("/api/v1/customers/", {"name": "不明公司", "credit_rating": "AAAA"}, format="json")
+    assert refused.status_code == 400 and "credit_rating" in refused.json()["error"]["fields"]
+    assert not Customer.objects.filter(name="不明公司").exists()
