@@ -8,8 +8,12 @@ def shell(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"LANGUAGES_ON_OFFER": settings.LANGUAGES}
+    nav_main, nav_admin = nav_for(user, "main"), nav_for(user, "admin")
+    # The entry whose address is the longest start of this page's: /customers/pool/ lights 公海, not 客户.
+    matches = [item.url for item in nav_main + nav_admin if item.url != "/" and request.path.startswith(item.url)]
     return {
         "LANGUAGES_ON_OFFER": settings.LANGUAGES,
-        "nav_main": nav_for(user, "main"),
-        "nav_admin": nav_for(user, "admin"),
+        "nav_main": nav_main,
+        "nav_admin": nav_admin,
+        "nav_active_url": max(matches, key=len, default=""),
     }

@@ -71,7 +71,7 @@ def load(users) -> None:
         owner = reps[n % len(reps)]
         city, word, trade = rng.choice(CITIES), rng.choice(WORDS), rng.choice(TRADES)
         name = f"{city}{word}{trade}有限公司" if n < 400 else f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}"
-        if Customer.objects.filter(name=name).exists():
+        if n < 400 and Customer.objects.filter(name=name).exists():
             name = f"{city}{word}{trade}{'股份' if n % 2 else '集团'}有限公司{n}"
         customer = services.create_customer(actor=owner, data={
             "name": name, "kind": "company" if n < 400 else "individual",

@@ -24,11 +24,28 @@ class CustomerFilterSet(django_filters.FilterSet):
     # the pool page and /api/v1/pool/.
     in_pool = django_filters.BooleanFilter(method="filter_in_pool", label=_("In the public pool"))
     lifecycle_locked = django_filters.BooleanFilter(label=_("Stage set by hand"))
+    kind = django_filters.ChoiceFilter(choices=Customer.Kind.choices, label=_("Kind"), empty_label=_("Any kind"))
+    lifecycle_stage = django_filters.ChoiceFilter(choices=Customer.Stage.choices, label=_("Lifecycle stage"),
+                                                  empty_label=_("Any stage"))
+    customer_type = django_filters.ChoiceFilter(label=_("Customer type"), empty_label=_("Any type"))
+    industry = django_filters.ChoiceFilter(label=_("Industry"), empty_label=_("Any industry"))
+    scale = django_filters.ChoiceFilter(label=_("Company size"), empty_label=_("Any size"))
+    source = django_filters.ChoiceFilter(label=_("Source"), empty_label=_("Any source"))
+    level = django_filters.ChoiceFilter(label=_("Level"), empty_label=_("Any level"))
+    credit_rating = django_filters.ChoiceFilter(label=_("Credit rating"), empty_label=_("Any rating"))
+    DICTIONARY_FILTERS = {"customer_type": "customer_type", "industry": "industry", "scale": "company_scale",
+                          "source": "source", "level": "customer_level", "credit_rating": "credit_rating"}
 
     class Meta:
         model = Customer
         fields = ["kind", "customer_type", "industry", "scale", "source", "level", "credit_rating", "city",
                   "lifecycle_stage", "owner", "department"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Picklists are read per request (administrators edit them); retired codes still find old records.
+        for name, kind in self.DICTIONARY_FILTERS.items():
+            self.filters[name].extra["choices"] = dictionary_choices(kind, include_inactive=True)
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(name__icontains=value.strip()) if value.strip() else queryset
