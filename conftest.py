@@ -5,7 +5,12 @@ The suite runs with crm/settings_test.py (fast hasher, Huey inline, mail kept in
 
 from __future__ import annotations
 
+import email
+import socket
+from email.message import Message
+
 import pytest
+from aiosmtpd.controller import Controller
 from rest_framework.test import APIClient
 
 from tests_support import DEMO_PASSWORD  # noqa: E402,F401
@@ -124,3 +129,45 @@ def login(page):
         return page
 
     return do_login
+
+
+# --- A real SMTP server for mail tests -----------------------------------------------------------------
+
+class Inbox:
+    """Keeps every message the server accepts; refuses recipients listed in ``refuse``."""
+
+    def __init__(self):
+        self.envelopes = []
+        self.refuse: set[str] = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 Mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+    @property
+    def messages(self) -> list[Message]:
+        return [email.message_from_bytes(envelope.content) for envelope in self.envelopes]
+
+    def to(self, address: str) -> list[Message]:
+        return [email.message_from_bytes(e.content) for e in self.envelopes if address in e.rcpt_tos]
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server on a free local port, with Django's SMTP backend pointed at it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    yield inbox
+    controller.stop()

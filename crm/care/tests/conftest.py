@@ -3,58 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import email
-import socket
 from email.message import Message
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from crm.care.models import GreetingDay, Occasion
 from crm.care.services import create_care_plan, create_greeting_day
 from crm.customers.services import create_contact, create_customer
 
 SPRING_FESTIVAL = dt.date(2027, 2, 6)
-
-
-class Inbox:
-    """Keeps every message the server accepts; refuses recipients listed in ``refuse``."""
-
-    def __init__(self):
-        self.envelopes = []
-        self.refuse: set[str] = set()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return "550 5.1.1 Mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-    @property
-    def messages(self) -> list[Message]:
-        return [email.message_from_bytes(envelope.content) for envelope in self.envelopes]
-
-    def to(self, address: str) -> list[Message]:
-        return [email.message_from_bytes(e.content) for e in self.envelopes if address in e.rcpt_tos]
-
-
-@pytest.fixture
-def smtp(settings):
-    """A real SMTP server on a free local port, with Django's SMTP backend pointed at it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    yield inbox
-    controller.stop()
 
 
 def decoded(message: Message) -> tuple[str, str, str]:

@@ -1,10 +1,8 @@
 """Notifications in the app and by e-mail (through a real SMTP server), and reminders delivered once."""
 
 import datetime as dt
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,33 +13,10 @@ from crm.notifications.tasks import deliver_due_reminders
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-    yield inbox
-    controller.stop()
-
-
 def test_notify_with_email_delivers_a_mail_through_smtp(smtp, rep):
     notify(rep, "客户即将进入公海", "华为技术 3 天后回到公海", url="/customers/1/", email=True)
-    assert len(smtp.messages) == 1
-    message = smtp.messages[0]
+    assert len(smtp.envelopes) == 1
+    message = smtp.envelopes[0]
     assert message.rcpt_tos == [rep.email]
     assert "/customers/1/" in message.content.decode()
     assert Notification.objects.filter(recipient=rep, read_at__isnull=True).count() == 1
@@ -53,7 +28,7 @@ def test_a_due_reminder_is_delivered_once_even_if_the_task_runs_twice(smtp, rep)
     deliver_due_reminders.call_local()
     assert send_due_reminders() == 0
     assert list(Notification.objects.filter(recipient=rep).values_list("title", flat=True)) == ["回访客户"]
-    assert len(smtp.messages) == 1
+    assert len(smtp.envelopes) == 1
 
 
 def test_the_bell_shows_the_unread_count_and_the_centre_marks_read(client_for, rep):
