@@ -294,6 +294,8 @@ CRM_SITE_URL = os.environ.get("CRM_SITE_URL", "http://127.0.0.1:8000")
 # Imports: the largest file (data rows, bytes) one upload may hold; see docs/import.md.
 CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", "200000"))
 CRM_IMPORT_MAX_BYTES = int(os.environ.get("CRM_IMPORT_MAX_MB", "50")) * 1024 * 1024
+# Larger files are checked (the dry run) on the task queue, not inside the web request.
+CRM_IMPORT_INLINE_PREVIEW_ROWS = int(os.environ.get("CRM_IMPORT_INLINE_PREVIEW_ROWS", "10000"))
 # Customer-care greetings go out from this hour of the company's day on (the job runs hourly).
 CRM_CARE_SEND_HOUR = int(os.environ.get("CRM_CARE_SEND_HOUR", "9"))
 
