@@ -27,8 +27,6 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from pypinyin import lazy_pinyin
-from pypinyin.seg import mmseg
 
 from crm.accounts.models import User
 from crm.audit import services as audit
@@ -36,6 +34,7 @@ from crm.core.contact_points import normalise_email, normalise_phone
 from crm.core.crypto import blind_index
 from crm.core.fieldperms import hidden_fields, readonly_fields
 from crm.core.fulltext import search_index_filled_in_bulk
+from crm.core.pinyin import search_text
 from crm.customers.models import Contact, Customer, Tag, name_key
 from crm.imports.registry import (
     Analysis,
@@ -59,7 +58,6 @@ PLAN_LIFETIME = dt.timedelta(hours=24)
 CHANGE_MARGIN = dt.timedelta(minutes=10)
 SAVED_VERSION = 2
 TAG_SEPARATORS = re.compile(r"[,，;；、|/]+")
-_HANZI_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 KIND_WORDS = {
     Customer.Kind.COMPANY: ("company", "企业", "公司", "企业客户", "单位", "组织", "b2b"),
@@ -70,37 +68,6 @@ DICTIONARY_FIELDS = {"customer_type": "customer_type", "industry": "industry", "
 CUSTOMER_FIELDS = ("name", "kind", "customer_type", "phone", "email", "industry", "scale", "source", "level",
                    "credit_rating", "city", "address", "remark")
 CONTACT_FIELDS = ("contact_name", "contact_mobile", "contact_email", "contact_title")
-
-
-@lru_cache(maxsize=200_000)
-def _pinyin_of_word(word: str) -> tuple[str, str]:
-    syllables = lazy_pinyin(word, errors="ignore")
-    return "".join(syllables), "".join(s[:1] for s in syllables)
-
-
-@lru_cache(maxsize=100_000)  # contacts' names repeat a lot (王伟, 李娜)
-def _pinyin_of_run(run: str) -> tuple[str, str]:
-    # pypinyin cuts a run of Chinese characters into dictionary words and reads each word on its own (a word's
-    # reading never depends on its neighbours), so caching per word gives the same text: 重庆 stays chongqing.
-    # Company names share most of their words (杭州, 科技, 有限公司), which makes the cache hit almost always.
-    words = [_pinyin_of_word(word) for word in mmseg.seg.cut(run)]
-    return "".join(w[0] for w in words), "".join(w[1] for w in words)
-
-
-def fast_search_text(*parts: str) -> str:
-    """The same text as crm.core.pinyin.search_text(), computed faster for bulk imports: pinyin is worked out
-    once per word (as pypinyin segments it) and the initials come from the syllables instead of a second pass."""
-    words: list[str] = []
-    for part in parts:
-        part = (part or "").strip().lower()
-        if not part:
-            continue
-        words.append(part)
-        runs = _HANZI_RUN.findall(part)
-        if runs:
-            pinyins = [_pinyin_of_run(run) for run in runs]
-            words += ["".join(p[0] for p in pinyins), "".join(p[1] for p in pinyins)]
-    return " ".join(dict.fromkeys(words))
 
 
 def _squash(text: str) -> str:
@@ -547,7 +514,7 @@ class CustomerImporter(Importer):
                 created_by_id=actor.pk,
                 created_at=now,
                 updated_at=now,
-                search_text=fast_search_text(values["name"], values.get("phone", ""), values.get("email", "")),
+                search_text=search_text(values["name"], values.get("phone", ""), values.get("email", "")),
                 name_key=name_key(values["name"]),
             )
             customers.append(values)
@@ -565,7 +532,7 @@ class CustomerImporter(Importer):
                         "email": email.get_db_prep_save(values["email"], connection),
                         "mobile_index": _blind_index(values["mobile"]),
                         "email_index": _blind_index(values["email"]),
-                        "search_text": fast_search_text(values["name"]),
+                        "search_text": search_text(values["name"]),
                         "is_primary": True,
                         "created_at": now,
                         "updated_at": now,
@@ -614,7 +581,7 @@ class CustomerImporter(Importer):
                     setattr(customer, key, value)
             if plan.owner is not None and plan.owner.pk != customer.owner_id:
                 customer.owner_id, customer.department_id = plan.owner.pk, plan.owner.department_id
-            customer.search_text = fast_search_text(customer.name, customer.phone, customer.email)
+            customer.search_text = search_text(customer.name, customer.phone, customer.email)
             customer.name_key = name_key(customer.name)
             customer.updated_at = now
             changed.append(customer)
@@ -923,7 +890,7 @@ def _new_contact(values: dict[str, str], customer_id: int, now, *, primary: bool
         email=values["email"],
         mobile_index=blind_index(values["mobile"]),
         email_index=blind_index(values["email"]),
-        search_text=fast_search_text(values["name"]),
+        search_text=search_text(values["name"]),
         is_primary=primary,
         created_at=now,
         updated_at=now,

@@ -9,7 +9,6 @@ from django.utils import timezone
 from crm.audit.models import AuditEvent
 from crm.core.pinyin import search_text
 from crm.customers import importers
-from crm.customers.importers import fast_search_text
 from crm.customers.models import Contact, Customer, Tag
 from crm.customers.services import create_contact, create_customer
 from crm.imports.tests.sample_files import csv_upload, preview, rows_by_action, run, xlsx_upload
@@ -275,13 +274,6 @@ def test_an_import_that_fails_half_way_writes_nothing(rep, monkeypatch, django_c
     assert not Customer.objects.filter(name__startswith="半途公司").exists()
     assert not Contact.objects.filter(name__startswith="人").exists()
     assert not AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT).exists()
-
-
-@pytest.mark.parametrize(
-    "name", ["杭州云帆科技有限公司", "重庆长安汽车股份有限公司88", "Acme 中国 Ltd.", "张三", "abc", ""]
-)
-def test_the_bulk_search_text_is_the_one_customer_save_computes(name):
-    assert fast_search_text(name, "057188886666", "a@b.cn") == search_text(name, "057188886666", "a@b.cn")
 
 
 def test_a_duplicate_created_after_the_preview_is_still_caught_by_the_run(
