@@ -23,8 +23,6 @@ ITEMS = {
                       ("A", "A 信用较好", "A good"), ("B", "B 信用一般", "B fair"), ("C", "C 信用较差", "C poor")],
     "customer_level": [("A", "重要客户", "Key account"), ("B", "普通客户", "Regular"),
                        ("C", "小客户", "Small"), ("D", "待观察", "On watch")],
-    "lifecycle_stage": [("potential", "潜在", "Potential"), ("new", "新客户", "New"), ("active", "活跃", "Active"),
-                        ("dormant", "沉睡", "Dormant"), ("lost", "流失", "Lost")],
     "follow_up_type": [("call", "电话", "Call"), ("visit", "拜访", "Visit"), ("meeting", "会议", "Meeting"),
                        ("email", "邮件", "E-mail"), ("note", "备注", "Note")],
     "opportunity_stage": [("qualify", "初步接洽", "Qualify"), ("needs", "需求确认", "Needs analysis"),

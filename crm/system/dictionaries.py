@@ -18,7 +18,6 @@ KINDS: dict[str, Promise | str] = {
     "customer_level": _("Customer levels"),
     "company_scale": _("Company sizes"),
     "credit_rating": _("Credit ratings"),
-    "lifecycle_stage": _("Lifecycle stages"),
     "follow_up_type": _("Follow-up types"),
     "opportunity_stage": _("Opportunity stages"),
     "loss_reason": _("Loss reasons"),

@@ -1,3 +1,5 @@
+from functools import cached_property
+
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -66,11 +68,13 @@ class CustomerListView(ScopedListView):
     def get_columns(self) -> list[str]:
         hidden = hidden_fields(self.request.user, Customer)
         chosen = [name for name in self.request.GET.getlist("col") if name in LIST_COLUMNS]
-        if not chosen and (view := self.current_view()) is not None:
+        if not chosen and (view := self.current_view) is not None:
             chosen = [name for name in view.columns if name in LIST_COLUMNS]
         return [name for name in (chosen or DEFAULT_COLUMNS) if name not in hidden]
 
+    @cached_property
     def current_view(self) -> SavedView | None:
+        """The saved view named by ?view=, if it is the user's own."""
         view_id = self.request.GET.get("view", "")
         if not view_id.isdigit():
             return None
@@ -91,7 +95,7 @@ class CustomerListView(ScopedListView):
             "sortable": SORTABLE_COLUMNS,
             "sort": self.get_sort(),
             "saved_views": SavedView.objects.filter(user=user, list_key=LIST_KEY),
-            "current_view": self.current_view(),
+            "current_view": self.current_view,
             "current_query": query.urlencode(),
             "tags": Tag.objects.all(),
             "users": User.objects.filter(is_active=True),
