@@ -198,8 +198,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "crm.core.api.pagination.StandardPagination",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "crm.core.api.filters.IndexedSearchFilter",
+        "crm.core.api.filters.StableOrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "crm.core.api.errors.exception_handler",

@@ -43,7 +43,14 @@ class ScopedQuerySet(models.QuerySet):
     """QuerySet of a ScopedModel. Views, the API, exports, reports and search all start from visible_to()."""
 
     def visible_to(self, user: User, action: str = "view") -> ScopedQuerySet:
-        """Records ``user`` may act on: nothing without the module permission, else what the data scope allows."""
+        """Records ``user`` may act on: nothing without the module permission, else what the data scope allows,
+        widened by what the model grants beyond it, and never a record whose parent is in the recycle bin.
+
+        The model (or, for a record scoped through another, that one — ``scope_through``) may widen the scope:
+        ``extra_scope_ids(user)`` are ids the user reaches whatever the action (a customer's collaborators);
+        ``widened_scope_ids(user, action)`` are ids an action opens to everyone holding it (the public pool for
+        ``customers.pool``). Both are subqueries of the root model's ids.
+        """
         module = self.model.module
         if module and not user.has_module_perm(module, action):
             return self.none()
@@ -51,12 +58,30 @@ class ScopedQuerySet(models.QuerySet):
         through = getattr(self.model, "scope_through", "")
         prefix = f"{through}__" if through else ""
         root = self.model._meta.get_field(through).related_model if through else self.model
-        queryset = self
-        if through and getattr(root, "soft_delete", False):
-            queryset = queryset.filter(**{f"{through}__deleted_at__isnull": True})  # gone with their customer
+        queryset = self.filter(hidden_with_deleted_parents(self.model))
         q = scope_filter(user, owner_field=f"{prefix}owner", department_field=f"{prefix}department")
-        # Rights beyond the scope (a customer's collaborators) come from the root model, as a set of its ids.
-        extra = getattr(root, "extra_scope_ids", None)
-        if q is not None and extra is not None:
-            q |= Q(**{f"{prefix}pk__in": extra(user)})
-        return queryset if q is None else queryset.filter(q)
+        if q is None:
+            return queryset
+        for extra in (_call(root, "extra_scope_ids", user), _call(root, "widened_scope_ids", user, action)):
+            if extra is not None:
+                q |= Q(**{f"{prefix}pk__in": extra})
+        return queryset.filter(q)
+
+
+def _call(model, name: str, *args):
+    method = getattr(model, name, None)
+    return method(*args) if method is not None else None
+
+
+def hidden_with_deleted_parents(model) -> Q:
+    """Rows whose parent record is in the recycle bin are hidden with it, whatever their own owner (a customer's
+    contacts, and later its opportunities and tickets): one rule for every foreign key to a model with
+    ``soft_delete = True``. A null foreign key hides nothing."""
+    condition = Q()
+    for field in model._meta.concrete_fields:
+        parent = field.related_model if field.many_to_one else None
+        if parent is None or parent is model or not getattr(parent, "soft_delete", False):
+            continue
+        alive = Q(**{f"{field.name}__deleted_at__isnull": True})
+        condition &= (alive | Q(**{f"{field.name}__isnull": True})) if field.null else alive
+    return condition

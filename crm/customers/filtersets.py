@@ -3,8 +3,18 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import Department, User
+from crm.core.fulltext import find_matches
+from crm.core.pagination import PROBE_ROWS
 from crm.customers.models import Customer, Tag
 from crm.system.dictionaries import dictionary_choices
+
+
+def search_in_list(queryset, value: str):
+    """A list's search box, answered by the search index (name, pinyin, initials, phone, e-mail) rather than a
+    scan: at most PROBE_ROWS + 1 matches, newest first."""
+    if not value.strip():
+        return queryset
+    return queryset.filter(pk__in=find_matches(queryset, value, PROBE_ROWS + 1))
 
 
 class CustomerFilterSet(django_filters.FilterSet):
@@ -48,7 +58,7 @@ class CustomerFilterSet(django_filters.FilterSet):
             self.filters[name].extra["choices"] = dictionary_choices(kind, include_inactive=True)
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(name__icontains=value.strip()) if value.strip() else queryset
+        return search_in_list(queryset, value)
 
     def filter_no_follow_up_since(self, queryset, name, value):
         return queryset.filter(Q(last_follow_up_at__date__lt=value) | Q(last_follow_up_at__isnull=True))
@@ -76,4 +86,4 @@ class PoolFilterSet(django_filters.FilterSet):
         self.filters["industry"].extra["choices"] = dictionary_choices("industry")
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(name__icontains=value.strip()) if value.strip() else queryset
+        return search_in_list(queryset, value)

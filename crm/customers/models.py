@@ -54,15 +54,6 @@ class CustomerQuerySet(ScopedQuerySet):
     def in_pool(self) -> CustomerQuerySet:
         return self.filter(deleted_at__isnull=True, owner__isnull=True, pool_entered_at__isnull=False)
 
-    def visible_in_pool(self, user) -> CustomerQuerySet:
-        """Pool customers ``user`` may see and claim: the whole company's pool, for anyone with customers.pool.
-
-        The one widening of the data scope for the pool (read-only until claimed); visible_to() is unchanged.
-        """
-        if not user.is_authenticated or not user.has_module_perm("customers", "pool"):
-            return self.none()
-        return self.in_pool()
-
 
 class CustomerManager(models.Manager.from_queryset(CustomerQuerySet)):
     """Customers in the recycle bin or merged away are not there for the rest of the app; ``all_objects`` sees
@@ -144,6 +135,12 @@ class Customer(ScopedModel):
         indexes = [
             # The default order of every list and export: pages and exports walk it instead of sorting.
             models.Index(fields=["-updated_at", "-id"], name="customer_updated_idx"),
+            # The other orders a list offers (with the id as tie-breaker): a page walks one of them, see
+            # crm/core/pagination.py. name and created_at have indexes of their own.
+            models.Index(fields=["level", "id"], name="customer_level_idx"),
+            models.Index(fields=["lifecycle_stage", "id"], name="customer_stage_idx"),
+            models.Index(fields=["last_follow_up_at", "id"], name="customer_last_follow_up_idx"),
+            models.Index(fields=["next_follow_up_at", "id"], name="customer_next_follow_up_idx"),
             models.Index(fields=["owner", "-updated_at"], name="customer_owner_idx"),
             models.Index(fields=["department", "-updated_at"], name="customer_dept_idx"),
             models.Index(fields=["owner", "next_follow_up_at"], name="customer_due_idx"),
@@ -177,6 +174,12 @@ class Customer(ScopedModel):
     def extra_scope_ids(cls, user) -> models.QuerySet:
         """Collaborators reach the customer whatever their data scope: the ids of theirs, as a subquery."""
         return cls.collaborators.through.objects.filter(user_id=user.pk).values("customer_id")
+
+    @classmethod
+    def widened_scope_ids(cls, user, action: str) -> models.QuerySet | None:
+        """The public pool (公海) is open to everyone with customers.pool, whatever their scope: read-only until
+        claimed. ``Customer.objects.in_pool().visible_to(user, "pool")`` is the pool a user may see and claim."""
+        return cls.objects.in_pool().values("pk") if action == "pool" else None
 
     @property
     def in_pool(self) -> bool:

@@ -13,7 +13,7 @@ from crm.customers.models import Activity, Customer
 def activities(customer: Customer, user, before, limit) -> list[TimelineEntry]:
     rows = Activity.objects.visible_to(user)
     if customer.in_pool:  # a pool customer's history is open to whoever may claim it (read-only until then)
-        rows = rows | Activity.objects.filter(customer__in=Customer.objects.visible_in_pool(user))
+        rows = rows | Activity.objects.visible_to(user, "pool")
     rows = rows.filter(customer=customer).select_related("created_by")
     if before is not None:
         rows = rows.filter(occurred_at__lt=before)

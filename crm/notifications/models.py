@@ -8,8 +8,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class NotificationQuerySet(models.QuerySet):
-    def for_user(self, user) -> NotificationQuerySet:
-        return self.filter(recipient=user)
+    def visible_to(self, user, action: str = "view") -> NotificationQuerySet:
+        """A notification is its recipient's alone, whatever the action (the one scope vocabulary: visible_to)."""
+        return self.filter(recipient=user) if user.is_authenticated else self.none()
 
     def unread(self) -> NotificationQuerySet:
         return self.filter(read_at__isnull=True)

@@ -52,4 +52,4 @@ def mark_read(*, actor: User, notification: Notification) -> None:
 
 
 def mark_all_read(*, actor: User) -> int:
-    return Notification.objects.for_user(actor).unread().update(read_at=timezone.now())
+    return Notification.objects.visible_to(actor).unread().update(read_at=timezone.now())

@@ -17,7 +17,7 @@ class NotificationListView(LoginRequiredMixin, generic.ListView):
 
     def get_queryset(self):
         # Unread first, then newest: the same on SQLite and PostgreSQL.
-        return Notification.objects.for_user(self.request.user).order_by(
+        return Notification.objects.visible_to(self.request.user).order_by(
             F("read_at").desc(nulls_first=True), "-created_at")
 
 
@@ -25,7 +25,7 @@ class BadgeView(LoginRequiredMixin, generic.View):
     """The unread count for the bell in the top bar (polled by htmx); empty when there is nothing new."""
 
     def get(self, request):
-        count = Notification.objects.for_user(request.user).unread().count()
+        count = Notification.objects.visible_to(request.user).unread().count()
         if not count:
             return HttpResponse("")
         label = _("%(count)d unread") % {"count": count}
@@ -36,7 +36,7 @@ class BadgeView(LoginRequiredMixin, generic.View):
 
 class MarkReadView(LoginRequiredMixin, generic.View):
     def post(self, request, pk):
-        notification = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
+        notification = get_object_or_404(Notification.objects.visible_to(request.user), pk=pk)
         services.mark_read(actor=request.user, notification=notification)
         target = notification.url if notification.url.startswith("/") else reverse("notifications:list")
         return HttpResponseRedirect(target)

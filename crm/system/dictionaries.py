@@ -32,29 +32,30 @@ def register_kind(code: str, label: Promise | str) -> None:
 
 def dictionary_choices(kind: str, include_inactive: bool = False) -> list[tuple[str, str]]:
     """[(code, label in the active language)] of one dictionary, in the admin's order."""
+    english = (get_language() or "").startswith("en")
+    return [(code, en if english else zh) for code, zh, en, active in _items(kind) if active or include_inactive]
+
+
+def _items(kind: str) -> list[tuple[str, str, str, bool]]:
+    """(code, zh, en, active) of one dictionary in the admin's order, cached: every list page's filters and every
+    row's labels read them, and administrators change them rarely (forget_labels() on each change)."""
     from crm.system.models import DictionaryItem
 
-    items = DictionaryItem.objects.filter(kind=kind)
-    if not include_inactive:
-        items = items.filter(is_active=True)
-    return [(item.code, item.label) for item in items]
+    key = f"dictionary-items:{kind}"
+    items = cache.get(key)
+    if items is None:
+        items = list(DictionaryItem.objects.filter(kind=kind).values_list("code", "label_zh", "label_en", "is_active"))
+        cache.set(key, items, 300)
+    return items
 
 
 def _labels(kind: str) -> dict[str, tuple[str, str]]:
-    """{code: (zh, en)} of one dictionary, cached: list pages show a label on every row."""
-    from crm.system.models import DictionaryItem
-
-    key = f"dictionary-labels:{kind}"
-    labels = cache.get(key)
-    if labels is None:
-        labels = {code: (zh, en) for code, zh, en in
-                  DictionaryItem.objects.filter(kind=kind).values_list("code", "label_zh", "label_en")}
-        cache.set(key, labels, 300)
-    return labels
+    """{code: (zh, en)} of one dictionary."""
+    return {code: (zh, en) for code, zh, en, _active in _items(kind)}
 
 
 def forget_labels(kind: str) -> None:
-    cache.delete(f"dictionary-labels:{kind}")
+    cache.delete(f"dictionary-items:{kind}")
 
 
 def dictionary_label(kind: str, code: str) -> str:

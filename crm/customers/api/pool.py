@@ -71,7 +71,7 @@ class PoolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSe
 
     def get_queryset(self):
         return (
-            Customer.objects.visible_in_pool(self.request.user)
+            Customer.objects.in_pool().visible_to(self.request.user, "pool")
             .select_related("department")
             .order_by("-pool_entered_at", "-id")
         )

@@ -29,8 +29,11 @@ class CustomerViewSet(ExportActionMixin, ScopedModelViewSet):
     queryset = Customer.objects.select_related("owner", "department")
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilterSet
-    search_fields = ["name", "phone", "email"]
-    ordering_fields = ["name", "created_at", "updated_at", "level", "last_follow_up_at", "next_follow_up_at"]
+    # ?search= reads the search index (name, pinyin, initials, phone, e-mail), never a LIKE scan of every row.
+    search_index = True
+    search_fields = ["search_text"]
+    ordering_fields = ["name", "created_at", "updated_at", "level", "lifecycle_stage", "last_follow_up_at",
+                       "next_follow_up_at"]
     action_permissions = {"bulk": "view", "recycle_bin": "delete", "restore": "delete", "purge": "delete"}
     RECYCLE_BIN_ACTIONS = ("recycle_bin", "restore", "purge")
 

@@ -16,8 +16,8 @@ How customers get there and back:
 - ``assign_from_pool``: a manager with customers.assign hands a pool customer to a rep.
 
 One pool for the whole company: a customer keeps its department while in the pool, but anyone with
-customers.pool sees it (``Customer.objects.visible_in_pool``) and whoever claims it takes it into their own
-department. Every move writes a PoolMovement row and an audit event (actor empty = the system).
+customers.pool sees it (``Customer.objects.in_pool().visible_to(user, "pool")``) and whoever claims it takes it
+into their own department. Every move writes a PoolMovement row and an audit event (actor empty = the system).
 """
 
 from __future__ import annotations

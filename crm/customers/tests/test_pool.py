@@ -307,9 +307,9 @@ def test_only_the_owner_or_a_manager_over_them_may_release(rep, other_rep, manag
 def test_the_pool_is_company_wide_for_pool_users_only_and_the_scope_is_unchanged(rules, org, rep, other_rep):
     pooled = in_pool(make(rep, "公海里的", idle=90))
     owned = make(rep, "张伟自己的", idle=1)
-    assert list(Customer.objects.visible_in_pool(other_rep)) == [pooled]
+    assert list(Customer.objects.in_pool().visible_to(other_rep, "pool")) == [pooled]
     assert not Customer.objects.visible_to(other_rep).filter(pk__in=[pooled.pk, owned.pk]).exists()
-    assert not Customer.objects.visible_in_pool(org["marketing1"]).exists()  # no customers.pool
+    assert not Customer.objects.in_pool().visible_to(org["marketing1"], "pool").exists()  # no customers.pool
 
 
 def test_a_manager_finds_pool_customers_of_their_departments_in_the_customer_list(rules, rep, manager, api_client_for):

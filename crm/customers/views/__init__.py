@@ -16,6 +16,7 @@ from crm.core import services as core_services
 from crm.core.errors import DomainError
 from crm.core.fieldperms import hidden_fields
 from crm.core.models import SavedView
+from crm.core.pagination import with_tiebreak
 from crm.core.timeline import timeline_page
 from crm.core.views import (
     ModulePermissionMixin,
@@ -63,7 +64,7 @@ class CustomerListView(ScopedListView):
 
     def get_queryset(self):
         queryset = super().get_queryset().select_related("owner", "department").prefetch_related("tags")
-        return queryset.order_by(self.get_sort(), "-id")
+        return queryset.order_by(*with_tiebreak([self.get_sort()], Customer))
 
     def get_columns(self) -> list[str]:
         hidden = hidden_fields(self.request.user, Customer)
@@ -359,7 +360,7 @@ class TimelineView(ScopedQuerysetMixin, generic.DetailView):
     template_name = "customers/_timeline.html"
 
     def get_queryset(self):
-        return super().get_queryset() | Customer.objects.visible_in_pool(self.request.user)
+        return super().get_queryset() | Customer.objects.in_pool().visible_to(self.request.user, "pool")
 
     def get_context_data(self, **kwargs):
         before = parse_datetime(self.request.GET.get("before", "") or "") or None

@@ -1,6 +1,7 @@
 """Pages of the public pool (公海) and the lifecycle stage: the pool list and its read-only 360° page, claim,
 assign, release with a reason, "returning to the pool soon", stage by hand, and the rules for administrators.
-Each view checks a permission, fetches through the scope (visible_to / visible_in_pool) and calls one service."""
+Each view checks a permission, fetches through the scope (visible_to, with the "pool" action for the pool) and
+calls one service."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ class PoolListView(ScopedListView):
 
     def get_queryset(self):
         self.filterset = PoolFilterSet(
-            self.request.GET or None, request=self.request, queryset=Customer.objects.visible_in_pool(self.request.user)
+            self.request.GET or None, request=self.request,
+            queryset=Customer.objects.in_pool().visible_to(self.request.user, "pool")
         )
         queryset = (
             self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else self.filterset.queryset
@@ -56,7 +58,7 @@ class PoolCustomerDetailView(CustomerDetailView):
     action = "pool"
 
     def get_queryset(self):
-        return Customer.objects.visible_in_pool(self.request.user)
+        return Customer.objects.in_pool().visible_to(self.request.user, "pool")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -65,7 +67,7 @@ class PoolCustomerDetailView(CustomerDetailView):
 
 
 def _pool_customer(request, pk: int) -> Customer:
-    return get_object_or_404(Customer.objects.visible_in_pool(request.user), pk=pk)
+    return get_object_or_404(Customer.objects.in_pool().visible_to(request.user, "pool"), pk=pk)
 
 
 class ClaimView(ModulePermissionMixin, generic.View):

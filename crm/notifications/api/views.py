@@ -22,7 +22,7 @@ class NotificationViewSet(UserLanguageMixin, mixins.ListModelMixin, mixins.Retri
     filterset_fields = ["level"]
 
     def get_queryset(self):
-        return Notification.objects.for_user(self.request.user)
+        return Notification.objects.visible_to(self.request.user)
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])

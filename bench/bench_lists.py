@@ -1,0 +1,121 @@
+"""Every customer list a user meets, for a rep, the manager and the admin, next to the same query as raw SQL.
+
+    export CRM_DATA_DIR=/tmp/bench
+    .venv/bin/crm migrate && .venv/bin/crm demo && .venv/bin/crm bench-data --customers 1000000
+    .venv/bin/python bench/bench_lists.py          # BENCH_RUNS=10 by default; DATABASE_URL for PostgreSQL
+
+For each persona: the first page of the API list (50 rows) with no filter, with one filter of each kind and with
+every offered sort; page 100 and the list search; the HTML list's first page with a filter and a sort. Beside
+each, "raw SQL" runs the plain query the page stands for — scope, filter, ORDER BY, LIMIT 50 — as one
+statement, the way the database's planner would run it if the app did nothing of its own (on SQLite that is the
+figure that depends on planner luck). Medians in ms; the ratio is app over raw SQL.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
+os.environ.setdefault("CRM_API_THROTTLE_USER", "1000000/minute")
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+
+from crm.accounts.models import User  # noqa: E402
+from crm.core.pagination import with_tiebreak  # noqa: E402
+from crm.customers.models import Customer  # noqa: E402
+
+RUNS = int(os.environ.get("BENCH_RUNS", "10"))
+PERSONAS = os.environ.get("BENCH_PERSONAS", "sales1,manager,admin").split(",")
+settings.ALLOWED_HOSTS = ["*"]
+
+# Filters as the API takes them, with the ORM lookups the raw query uses.
+FILTERS = [("level=A", {"level": "A"}), ("lifecycle_stage=active", {"lifecycle_stage": "active"}),
+           ("industry=manufacturing", {"industry": "manufacturing"}), ("source=exhibition", {"source": "exhibition"}),
+           ("last_follow_up_after=2026-01-01", {"last_follow_up_at__date__gte": "2026-01-01"})]
+SORTS = ["name", "-name", "level", "-level", "lifecycle_stage", "created_at", "-last_follow_up_at",
+         "next_follow_up_at", "-updated_at"]
+API_FILTERS = {"last_follow_up_after=2026-01-01": "last_follow_up_after=2026-01-01"}
+
+
+def median_ms(fn, runs: int = RUNS) -> float:
+    fn()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def fetch(client: Client, url: str):
+    def run():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code, response.content[:300])
+    return run
+
+
+def raw_page(user: User, lookups: dict, ordering: str, offset: int = 0):
+    """The page as one plain statement: what the ORM writes for scope + filter + sort + LIMIT 50."""
+    queryset = (Customer.objects.visible_to(user).filter(**lookups)
+                .order_by(*with_tiebreak([ordering], Customer)))[offset:offset + 50]
+    sql, params = queryset.query.sql_with_params()
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+    return run
+
+
+def main() -> None:
+    total = Customer.objects.count()
+    print(f"customers: {total:,}   database: {connection.vendor}   runs: {RUNS}, median ms   "
+          f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    rows: list[tuple[str, float, float]] = []
+    for username in PERSONAS:
+        user = User.objects.get(username=username)
+        token, _ = Token.objects.get_or_create(user=user)
+        api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+        page = Client()
+        page.force_login(user)
+        scope = Customer.objects.visible_to(user).count()
+        print(f"{username}: sees {scope:,} customers")
+
+        def measure(label, url, raw, client=api, username=username):
+            rows.append((f"{username:<8} {label}", median_ms(fetch(client, url)), median_ms(raw)))
+
+        base = "/api/v1/customers/?page_size=50"
+        measure("API first page", base, raw_page(user, {}, "-updated_at"))
+        for label, lookups in FILTERS:
+            measure(f"API {label}", f"{base}&{API_FILTERS.get(label, label)}", raw_page(user, lookups, "-updated_at"))
+        for sort in SORTS:
+            measure(f"API ordering={sort}", f"{base}&ordering={sort}", raw_page(user, {}, sort))
+        measure("API level=A ordering=name", f"{base}&level=A&ordering=name", raw_page(user, {"level": "A"}, "name"))
+        measure("API page 100", f"{base}&page=100", raw_page(user, {}, "-updated_at", offset=4950))
+        sample = Customer.objects.visible_to(user).order_by("-id").first()
+        measure("API search (name part)", f"{base}&search={sample.name[2:6]}",
+                raw_page(user, {"name__contains": sample.name[2:6]}, "-updated_at"))
+        measure("API search (no match)", f"{base}&search=无此客户", raw_page(user, {"name__contains": "无此客户"},
+                                                                          "-updated_at"))
+        measure("HTML first page", "/customers/?sort=-updated_at", raw_page(user, {}, "-updated_at"), client=page)
+        measure("HTML level=A sort=level", "/customers/?level=A&sort=level", raw_page(user, {"level": "A"}, "level"),
+                client=page)
+    width = max(len(r[0]) for r in rows)
+    print(f"{'measure':<{width}}  {'app ms':>8}  {'raw SQL ms':>10}  {'ratio':>6}")
+    for label, app, sql in rows:
+        print(f"{label:<{width}}  {app:>8.1f}  {sql:>10.2f}  {app / sql if sql else 0:>6.1f}")
+
+
+if __name__ == "__main__":
+    main()
