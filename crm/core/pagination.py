@@ -75,7 +75,7 @@ class CappedPaginator(Paginator):
         return capped_count(self.object_list, self.cap)
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return min(self._counted, self.cap)
 
     @property
@@ -88,7 +88,7 @@ class CappedPaginator(Paginator):
         return f"{self.count:,}+" if self.count_capped else f"{self.count:,}"
 
     @cached_property
-    def num_pages(self) -> int:  # type: ignore[override]
+    def num_pages(self) -> int:
         if self.count_capped:
             return math.ceil(self.cap / self.per_page)  # the pages known to exist; more may follow
         return super().num_pages
