@@ -13,8 +13,8 @@ database is left as it was.
 The raw-SQL baseline runs the same statements with every value prepared beforehand, inside a transaction that
 is rolled back: the preview's SELECTs (name_key, phone, email, contact mobile/e-mail blind indexes, in chunks),
 the run's (customers changed since, contact blind indexes), the INSERTs (customers, contacts) and, on SQLite, the
-one statement per table that fills the search index (PostgreSQL's trigram index follows the inserts). The ratio is what parsing, validation, pinyin, encryption,
-the plan and Django add.
+one statement per table that fills the search index (PostgreSQL's trigram index follows the inserts). The ratio
+is what parsing, validation, pinyin, encryption, the plan and Django add.
 """
 
 from __future__ import annotations
