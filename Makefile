@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 CRM := $(BIN)/crm
 PYTHON ?= python3
 
-.PHONY: install demo serve test test-sqlite test-postgres lint format messages bench clean
+.PHONY: install demo serve test test-sqlite test-postgres typecheck lint format messages bench bench-smoke clean
 
 # Idempotent: each step is skipped when its inputs have not changed.
 install: $(VENV)/.installed node_modules/.installed
@@ -35,15 +35,22 @@ test: install
 	$(CRM) check --fail-level WARNING
 	$(CRM) makemigrations --check --dry-run
 	$(BIN)/ruff check .
+	$(MAKE) typecheck
 	$(MAKE) test-sqlite
 	$(MAKE) test-postgres
 
 test-sqlite:
 	$(BIN)/pytest -q
+	PYTHON=$(BIN)/python bash scripts/bench-smoke.sh
 
 # Browser tests ran on SQLite already; the PostgreSQL run covers everything that touches the database.
 test-postgres:
 	DATABASE_URL="$$(bash scripts/ensure-postgres.sh)" $(BIN)/pytest -q -m "not browser"
+	BENCH_DATABASE_URL="$$(bash scripts/ensure-postgres.sh)" PYTHON=$(BIN)/python bash scripts/bench-smoke.sh
+
+# mypy with the Django and DRF plugins over core and every services module (settings in pyproject.toml).
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy
 
 lint:
 	$(BIN)/ruff check .
@@ -59,6 +66,11 @@ messages:
 
 bench: install
 	@for script in bench/*.py; do [ -e "$$script" ] && $(BIN)/python "$$script"; done; true
+
+# Every bench/*.py on a tiny data set of its own, so none can rot unnoticed (seconds; the full runs stay manual).
+# On PostgreSQL when BENCH_DATABASE_URL names a server (a scratch database is created there and dropped after).
+bench-smoke: install
+	PYTHON=$(BIN)/python bash scripts/bench-smoke.sh
 
 clean:
 	rm -rf staticfiles .pytest_cache .ruff_cache

@@ -1,4 +1,4 @@
-"""The nightly pool rule, owner warnings and lifecycle refresh over a big table (SQLite), with raw SQL beside them.
+"""The nightly pool rule, owner warnings and lifecycle refresh over a big table, with raw SQL beside them.
 
     export CRM_DATA_DIR=/tmp/poolbench        # its own database: the run moves customers around
     .venv/bin/crm migrate
@@ -34,20 +34,30 @@ from crm.customers.services.lifecycle import refresh_lifecycle_stages  # noqa: E
 from crm.customers.services.pool import idle_owned, return_idle_customers, warn_owners_before_return  # noqa: E402
 
 TARGET = int(os.environ.get("BENCH_CUSTOMERS", "1000000"))
-FILL = """
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %(count)s)
-INSERT INTO customers_customer (name, kind, phone, email, industry, source, level, address, remark, lifecycle_stage,
+COLUMNS = """customers_customer (name, kind, phone, email, industry, source, level, address, remark, lifecycle_stage,
     lifecycle_locked, search_text, name_key, created_at, updated_at, owner_id, department_id, last_follow_up_at,
-    first_order_at)
+    first_order_at)"""
+OWNER = """(SELECT id FROM accounts_user WHERE username = CASE i % 3 WHEN 0 THEN 'sales1' WHEN 1 THEN 'sales2'
+        ELSE 'manager' END)"""
+FILL = {  # the same rows on each database
+    "sqlite": """
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %(count)s)
+INSERT INTO %(columns)s
 SELECT '客户' || i, 'company', '', '', 'it', '', substr('ABCD', 1 + i %% 4, 1), '', '', 'prospect', 0, '', '',
-    datetime('now', '-' || (i %% 30) || ' days'), datetime('now'),
-    (SELECT id FROM accounts_user WHERE username = CASE i %% 3 WHEN 0 THEN 'sales1' WHEN 1 THEN 'sales2'
-        ELSE 'manager' END),
-    NULL,
+    datetime('now', '-' || (i %% 30) || ' days'), datetime('now'), %(owner)s, NULL,
     CASE WHEN i %% 10 = 0 THEN NULL ELSE datetime('now', '-' || (abs(random()) %% 400) || ' days') END,
     CASE WHEN i %% 3 = 0 THEN date('now', '-' || (abs(random()) %% 800) || ' days') END
 FROM n
-"""
+""",
+    "postgresql": """
+INSERT INTO %(columns)s
+SELECT '客户' || i, 'company', '', '', 'it', '', substr('ABCD', 1 + i %% 4, 1), '', '', 'prospect', false, '', '',
+    now() - (i %% 30) * interval '1 day', now(), %(owner)s, NULL,
+    CASE WHEN i %% 10 = 0 THEN NULL ELSE now() - floor(random() * 400) * interval '1 day' END,
+    CASE WHEN i %% 3 = 0 THEN current_date - floor(random() * 800)::int END
+FROM generate_series(1, %(count)s) AS n(i)
+""",
+}
 
 
 def timed(label: str, fn, raw_query: tuple[str, tuple] | None = None) -> None:
@@ -72,7 +82,7 @@ def main() -> None:
     if missing > 0:
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.execute(FILL % {"count": missing})
+            cursor.execute(FILL[connection.vendor] % {"count": missing, "columns": COLUMNS, "owner": OWNER})
         print(f"filled {missing} customers in {time.perf_counter() - started:.1f} s", flush=True)
     Customer.objects.update(lifecycle_stage="prospect", pool_warned_at=None)
     PoolRule.objects.all().delete()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -109,7 +109,10 @@ def record_unmask(*, actor: Any, instance: models.Model, field: str) -> AuditEve
     return record_event(actor=actor, action=AuditEvent.Action.UNMASK, instance=instance, changes={"field": field})
 
 
-def save_with_audit(*, actor: Any, instance: models.Model, data: dict[str, Any]) -> models.Model:
+_M = TypeVar("_M", bound=models.Model)
+
+
+def save_with_audit(*, actor: Any, instance: _M, data: dict[str, Any]) -> _M:
     """Sets ``data`` on ``instance``, validates, saves and writes the create or update row.
 
     For simple records whose services add no rule of their own (departments, roles, dictionary items…).

@@ -27,7 +27,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -44,6 +44,9 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from crm.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from crm.core.models import ScopedModel
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -97,7 +100,7 @@ class Column:
 class ExportSpec:
     """What the export of one model holds. ``title`` names the file and the sheet (translated)."""
 
-    model: type[models.Model]
+    model: type[ScopedModel]
     title: Promise | str
     columns: tuple[Column, ...] = field(default_factory=tuple)
 
@@ -151,12 +154,12 @@ class ExportSpec:
             indexes = [lookups.index(lookup) for lookup in column.lookups]
             raw = lambda row: tuple(row[i] for i in indexes)  # noqa: E731
         mask = column.mask if masked else None
-        if mask is None and display is None:
-            return raw
+        if mask is None:
+            if display is None:
+                return raw
+            return lambda row: display(raw(row))
         if display is None:
             return lambda row: mask(value) if (value := raw(row)) else value
-        if mask is None:
-            return lambda row: display(raw(row))
         return lambda row: display(mask(value) if (value := raw(row)) else value)
 
 
@@ -344,7 +347,7 @@ def export_file_name(spec: ExportSpec, file_format: str) -> str:
 
 
 def export_response(
-    spec: ExportSpec, queryset: models.QuerySet, *, user, file_format: str, filters: dict[str, Any]
+    spec: ExportSpec, queryset: models.QuerySet, *, user, file_format: str | None, filters: dict[str, Any]
 ) -> HttpResponseBase:
     """The export of ``queryset`` as a download: checks the export right, writes the audit event, streams the file.
 

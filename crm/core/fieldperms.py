@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.functional import Promise
 
 
 def model_label(model: type[models.Model] | models.Model) -> str:
@@ -26,15 +27,18 @@ def restrict_form(form, user, model) -> None:
             form.fields[name].disabled = True
 
 
-def visible_field_values(user, instance: models.Model, names: list[str]) -> list[tuple[str, str, object]]:
+def visible_field_values(
+    user, instance: models.Model, names: list[str]
+) -> list[tuple[str, str | Promise, object]]:
     """(name, verbose label, display value) for the detail page, without hidden fields."""
     hidden = hidden_fields(user, instance)
-    rows = []
+    rows: list[tuple[str, str | Promise, object]] = []
     for name in names:
         if name in hidden:
             continue
         field = instance._meta.get_field(name)
+        label = field.verbose_name if isinstance(field, models.Field) else field.name  # a reverse relation has none
         display = getattr(instance, f"get_{name}_display", None)
         value = display() if callable(display) else getattr(instance, name)
-        rows.append((name, field.verbose_name, value))
+        rows.append((name, label, value))
     return rows

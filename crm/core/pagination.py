@@ -66,7 +66,7 @@ def with_tiebreak(ordering: list[Any], model: type[Model]) -> list[Any]:
 def ordering_of(queryset: QuerySet) -> list[Any]:
     """The ordering a queryset's rows come in (its own, else its model's), ending with the primary key."""
     query = queryset.query
-    ordering = list(query.order_by) or (list(query.get_meta().ordering) if query.default_ordering else [])
+    ordering = list(query.order_by) or (list(query.get_meta().ordering or []) if query.default_ordering else [])
     return with_tiebreak(ordering, queryset.model)
 
 
@@ -93,7 +93,8 @@ def _indexes(model: type[Model]) -> list[list[tuple[str, bool]]]:
     for index in model._meta.indexes:
         if index.condition is None and not index.expressions:
             found.append([(name.lstrip("-"), name.startswith("-")) for name in index.fields])
-    found.extend([(f.name, False)] for f in model._meta.concrete_fields if (f.db_index or f.unique) and f.name != pk)
+    found.extend([(f.name, False)] for f in model._meta.concrete_fields
+                 if (getattr(f, "db_index", False) or f.unique) and f.name != pk)
     return [keys if keys and keys[-1][0] == pk else [*keys, (pk, False)] for keys in found]
 
 
@@ -198,7 +199,7 @@ class CappedPaginator(Paginator):
         return capped_count(self.object_list, self.cap)
 
     @cached_property
-    def count(self) -> int:  # type: ignore[override]
+    def count(self) -> int:
         return min(self._counted, self.cap)
 
     @property
@@ -211,7 +212,7 @@ class CappedPaginator(Paginator):
         return f"{self.count:,}+" if self.count_capped else f"{self.count:,}"
 
     @cached_property
-    def num_pages(self) -> int:  # type: ignore[override]
+    def num_pages(self) -> int:
         if self.count_capped:
             return math.ceil(self.cap / self.per_page)  # the pages known to exist; more may follow
         return super().num_pages

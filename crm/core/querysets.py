@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db import models
 from django.db.models import Q
 
 if TYPE_CHECKING:
     from crm.accounts.models import User
+    from crm.core.models import ScopedModel
+
+_Scoped = TypeVar("_Scoped", bound="ScopedModel")
 
 
 class DataScope(models.TextChoices):
@@ -34,15 +37,15 @@ def scope_filter(user: User, owner_field: str = "owner", department_field: str =
         q |= Q(**{f"{owner_field}_id__in": user.subordinate_ids()})
     if DataScope.DEPARTMENT in scopes and user.department_id:
         q |= Q(**{f"{department_field}_id": user.department_id})
-    if DataScope.DEPARTMENT_TREE in scopes and user.department_id:
+    if DataScope.DEPARTMENT_TREE in scopes and user.department is not None:
         q |= Q(**{f"{department_field}_id__in": user.department.descendant_ids(include_self=True)})
     return q
 
 
-class ScopedQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet[_Scoped]):
     """QuerySet of a ScopedModel. Views, the API, exports, reports and search all start from visible_to()."""
 
-    def visible_to(self, user: User, action: str = "view") -> ScopedQuerySet:
+    def visible_to(self, user: User, action: str = "view") -> ScopedQuerySet[_Scoped]:
         """Records ``user`` may act on: nothing without the module permission, else what the data scope allows,
         widened by what the model grants beyond it, and never a record whose parent is in the recycle bin.
 

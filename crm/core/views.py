@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -20,6 +21,23 @@ from crm.core.errors import DomainError
 from crm.core.fieldperms import restrict_form, visible_field_values
 from crm.core.pagination import CappedPaginator
 from crm.core.search import search_all
+
+if TYPE_CHECKING:
+    from crm.accounts.models import User
+    from crm.core.models import ScopedModel
+
+    # What the mixins are mixed into, as the type checker sees it; at run time they are plain classes.
+    class _ModelFormViewBase(generic.edit.ModelFormMixin, generic.View): ...
+
+    class _ModelViewBase(generic.View):
+        model: Any  # list views declare it optional, detail views required
+else:
+    _ModelFormViewBase = _ModelViewBase = object
+
+
+def _signed_in(user) -> User:
+    """The user of a view behind LoginRequiredMixin (for the type checker: never anonymous there)."""
+    return cast("User", user)
 
 
 class ModulePermissionMixin(LoginRequiredMixin):
@@ -40,11 +58,12 @@ class ModulePermissionMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
 
-class ScopedQuerysetMixin(ModulePermissionMixin):
+class ScopedQuerysetMixin(ModulePermissionMixin, _ModelViewBase):
     """Starts every query from Model.objects.visible_to(user, action): out-of-scope records are a 404."""
 
     def get_queryset(self):
-        return self.model.objects.visible_to(self.request.user, self.action)
+        model: type[ScopedModel] = self.model
+        return model.objects.visible_to(_signed_in(self.request.user), self.action)
 
 
 class ScopedListView(ScopedQuerysetMixin, generic.ListView):
@@ -79,12 +98,13 @@ class ScopedDetailView(ScopedQuerysetMixin, generic.DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["field_rows"] = visible_field_values(self.request.user, self.object, self.detail_fields)
-        context["can_edit"] = self.request.user.has_module_perm(self.get_module(), "edit")
-        context["can_delete"] = self.request.user.has_module_perm(self.get_module(), "delete")
+        user = _signed_in(self.request.user)
+        context["can_edit"] = user.has_module_perm(self.get_module(), "edit")
+        context["can_delete"] = user.has_module_perm(self.get_module(), "delete")
         return context
 
 
-class ServiceFormMixin:
+class ServiceFormMixin(_ModelFormViewBase):
     """Hands valid form data to a service (``perform``) instead of form.save(); a DomainError becomes a form
     error and nothing changes."""
 

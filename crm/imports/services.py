@@ -131,7 +131,7 @@ def set_mapping(*, actor: User, job: ImportJob, mapping: dict[str, str], duplica
         raise DomainError(
             _("Map a column to each required field: %(fields)s.") % {"fields": ", ".join(missing)}, field="mapping"
         )
-    denied = getattr(importer, "denied_fields", lambda user: set())(actor) & set(clean.values())
+    denied: set[str] = getattr(importer, "denied_fields", lambda user: set())(actor) & set(clean.values())
     if denied:
         raise DomainError(
             _("Your role may not set these fields: %(fields)s.")

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
@@ -18,7 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from crm.core.errors import DomainError
 
 
-def _flatten(detail) -> dict[str, list[str]] | list[str]:
+def _flatten(detail) -> dict[str, Any] | list[Any]:  # nested as the serializer's fields are
     if isinstance(detail, dict):
         return {str(k): _flatten(v) for k, v in detail.items()}
     if isinstance(detail, list):
@@ -57,10 +59,10 @@ def exception_handler(exc, context):
         else:
             error["message"] = " ".join(str(item) for item in detail)
     else:
-        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        error["message"] = str(detail)
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            error["retry_after"] = int(exc.wait)
+        error["message"] = str(exc.detail if isinstance(exc, exceptions.APIException) else exc)
+        # The stubs leave out the attribute Throttled.__init__ sets.
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:  # type: ignore[attr-defined]
+            error["retry_after"] = int(exc.wait)  # type: ignore[attr-defined]
     response.data = {"error": error}
     return response
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
@@ -9,8 +11,13 @@ from rest_framework.renderers import JSONRenderer
 
 from crm.core.exports import CSV, FILE_FORMATS, XLSX, ExportSpec, export_response, filters_for_audit
 
+if TYPE_CHECKING:
+    from crm.core.api.views import ScopedModelViewSet as _ViewSetBase  # what the mixin is mixed into
+else:
+    _ViewSetBase = object
 
-class ExportActionMixin:
+
+class ExportActionMixin(_ViewSetBase):
     """Adds an ``export`` action to a ScopedModelViewSet: the rows of its list (same scope, filters, search and
     ordering, through the viewset's own filter backends) as a CSV or XLSX download. Needs ``<module>.export``.
 

@@ -1,3 +1,5 @@
+from typing import cast
+
 from django.conf import settings
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -18,7 +20,8 @@ class StandardPagination(PageNumberPagination):
     django_paginator_class = CappedPaginator
 
     def get_paginated_response(self, data):
-        paginator = self.page.paginator
+        assert self.page is not None  # paginate_queryset() ran first
+        paginator = cast(CappedPaginator, self.page.paginator)
         return Response(
             {
                 "count": paginator.count,

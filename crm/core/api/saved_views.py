@@ -1,8 +1,15 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
 from rest_framework import mixins, permissions, serializers, viewsets
 
 from crm.core import services
 from crm.core.api.views import UserLanguageMixin
 from crm.core.models import SavedView
+
+if TYPE_CHECKING:
+    from crm.accounts.models import User
 
 
 class SavedViewSerializer(serializers.ModelSerializer):
@@ -13,7 +20,7 @@ class SavedViewSerializer(serializers.ModelSerializer):
         fields = ["id", "list_key", "name", "query", "columns", "is_default", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
         # Names are unique per user and list: saving under an existing name replaces that view.
-        validators = []
+        validators: list[Any] = []
 
 
 class SavedViewViewSet(UserLanguageMixin, mixins.CreateModelMixin, mixins.ListModelMixin,
@@ -26,7 +33,7 @@ class SavedViewViewSet(UserLanguageMixin, mixins.CreateModelMixin, mixins.ListMo
     queryset = SavedView.objects.none()
 
     def get_queryset(self):
-        return SavedView.objects.filter(user=self.request.user)
+        return SavedView.objects.filter(user=cast("User", self.request.user))  # IsAuthenticated
 
     def perform_create(self, serializer):
         serializer.instance = services.save_view(actor=self.request.user, **serializer.validated_data)

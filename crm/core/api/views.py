@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.utils import translation
 from rest_framework import permissions, viewsets
 
 from crm.core.fieldperms import hidden_fields, readonly_fields
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from rest_framework import serializers, views
+
+    # What the mixins are mixed into, as the type checker sees it; at run time they are plain classes.
+    _APIViewBase = views.APIView
+    _ModelSerializerBase = serializers.ModelSerializer
+
+    class _ViewSetBase(viewsets.GenericViewSet):
+        queryset: QuerySet  # a scoped viewset names its model through it
+
+else:
+    _APIViewBase = _ViewSetBase = _ModelSerializerBase = object
 
 # HTTP method -> functional action of the module.
 METHOD_ACTIONS = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "POST": "create",
@@ -22,7 +38,7 @@ class ModuleActionPermission(permissions.BasePermission):
         return not module or request.user.has_module_perm(module, view.required_action())
 
 
-class UserLanguageMixin:
+class UserLanguageMixin(_APIViewBase):
     """Token-authenticated callers get answers in their preferred language too."""
 
     def initial(self, request, *args, **kwargs):
@@ -33,7 +49,7 @@ class UserLanguageMixin:
             request.LANGUAGE_CODE = language
 
 
-class ScopedViewSetMixin(UserLanguageMixin):
+class ScopedViewSetMixin(UserLanguageMixin, _ViewSetBase):
     """Querysets start from visible_to(user, action): out-of-scope ids answer 404, as in the UI."""
 
     module: str = ""
@@ -47,22 +63,20 @@ class ScopedViewSetMixin(UserLanguageMixin):
     def required_action(self) -> str:
         if getattr(self, "action", None) in self.action_permissions:
             return self.action_permissions[self.action]
-        return METHOD_ACTIONS.get(self.request.method, "view")
+        return METHOD_ACTIONS.get(self.request.method or "", "view")
 
     def get_queryset(self):
         return self.queryset.model.objects.visible_to(self.request.user, self.required_action())
 
     def get_serializer_context(self):
-        context = super().get_serializer_context()
-        context["model"] = self.queryset.model
-        return context
+        return {**super().get_serializer_context(), "model": self.queryset.model}
 
 
 class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     pass
 
 
-class FieldPermissionSerializerMixin:
+class FieldPermissionSerializerMixin(_ModelSerializerBase):
     """Removes fields the caller may not read and makes fields they may not edit read-only.
 
     Writing a read-only field is refused with a per-field message rather than silently dropped.

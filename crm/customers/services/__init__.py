@@ -197,7 +197,7 @@ def log_activity(*, actor: User, customer: Customer, data: dict[str, Any]) -> Ac
         activity.occurred_at = timezone.now()
     activity.full_clean()
     activity.save()
-    fields = {}
+    fields: dict[str, Any] = {}
     if customer.last_follow_up_at is None or activity.occurred_at >= customer.last_follow_up_at:
         fields["last_follow_up_at"] = activity.occurred_at
         fields["next_follow_up_at"] = activity.next_follow_up_at
@@ -206,7 +206,7 @@ def log_activity(*, actor: User, customer: Customer, data: dict[str, Any]) -> Ac
         Customer.objects.filter(pk=customer.pk).update(**fields)
         for name, value in fields.items():
             setattr(customer, name, value)
-    if activity.next_follow_up_at and customer.owner_id:
+    if activity.next_follow_up_at and customer.owner is not None:
         schedule_reminder(
             actor=actor, recipient=customer.owner, due_at=activity.next_follow_up_at,
             title=_("Follow up with %(customer)s") % {"customer": customer.name},

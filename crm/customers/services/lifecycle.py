@@ -61,14 +61,14 @@ def stage_conditions(policy: LifecyclePolicy, now: dt.datetime) -> list[tuple[st
     so every customer matches exactly one."""
     at = Thresholds.of(policy, now)
     followed_up_before_new = Activity.objects.filter(customer=OuterRef("pk"), occurred_at__lt=at.new_at)
-    raw = [
+    raw: list[tuple[str, Q]] = [
         (Stage.PROSPECT, Q(last_follow_up_at__isnull=True, first_order_at__isnull=True, last_order_at__isnull=True)),
         # Only customers followed up lately can have had their first follow-up lately: the subquery (an index
         # lookup on activity_customer_idx) runs for those few.
         (
             Stage.NEW,
             Q(first_order_at__gte=at.new_date)
-            | (Q(first_order_at__isnull=True, last_follow_up_at__gte=at.new_at) & ~Exists(followed_up_before_new)),
+            | (Q(first_order_at__isnull=True, last_follow_up_at__gte=at.new_at) & Q(~Exists(followed_up_before_new))),
         ),
         (Stage.ACTIVE, Q(last_follow_up_at__gte=at.active_at) | Q(last_order_at__gte=at.active_date)),
         (Stage.DORMANT, Q(last_follow_up_at__gte=at.lost_at) | Q(last_order_at__gte=at.lost_date)),

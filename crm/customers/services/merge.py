@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -115,11 +116,12 @@ def _groups_in_scope(user: User, reason: str, keys: list[str]) -> dict[str, int]
     then which of their customers are in scope by primary key. Joined in one statement, SQLite would rather
     walk every live customer."""
     model, column, _label = REASONS[reason]
+    rows: models.QuerySet[Any, tuple[str, int]]
     if model is Contact:
-        pairs = Contact.objects.filter(**{f"{column}__in": keys}).values_list(column, "customer_id")
+        rows = Contact.objects.filter(**{f"{column}__in": keys}).values_list(column, "customer_id")
     else:
-        pairs = Customer.all_objects.filter(**{f"{column}__in": keys}).values_list(column, "pk")
-    pairs = list(pairs.order_by())
+        rows = Customer.all_objects.filter(**{f"{column}__in": keys}).values_list(column, "pk")
+    pairs = list(rows.order_by())
     in_scope = set(
         _customers_for(user)
         .filter(pk__in={customer_id for _key, customer_id in pairs})
@@ -250,6 +252,8 @@ def _relations() -> Iterable[models.ForeignObjectRel]:
     """Every one-to-many / one-to-one relation pointing at Customer, hidden ones included (merged_into, and any
     module's ``related_name="+"``), except the automatic tables of many-to-many fields, moved on their own."""
     for relation in Customer._meta.get_fields(include_hidden=True):
+        if not isinstance(relation, models.ForeignObjectRel):
+            continue
         if not (relation.auto_created and not relation.concrete and (relation.one_to_many or relation.one_to_one)):
             continue
         if relation.related_model._meta.auto_created:  # tags/collaborators tables: see _move_many_to_many
@@ -262,14 +266,15 @@ def _many_to_many() -> Iterable[tuple[type[models.Model], str, str, str]]:
     Customer through an automatic table: Customer's own (tags, collaborators) and other models' to it."""
     for m2m in Customer._meta.many_to_many:
         through = m2m.remote_field.through
-        if through._meta.auto_created:
+        if through is not None and through._meta.auto_created:  # None only before the models are ready
             yield through, m2m.m2m_column_name(), m2m.m2m_reverse_name(), f"customers.customer.{m2m.name}"
     for relation in Customer._meta.get_fields(include_hidden=True):
-        if relation.auto_created and relation.many_to_many and not relation.concrete:
-            m2m = relation.field
-            through = m2m.remote_field.through
-            if through._meta.auto_created:
-                yield through, m2m.m2m_reverse_name(), m2m.m2m_column_name(), relation.related_model._meta.label_lower
+        if isinstance(relation, models.ManyToManyRel) and relation.auto_created and not relation.concrete:
+            reverse = relation.field
+            through = reverse.remote_field.through
+            if through is not None and through._meta.auto_created:
+                label = relation.related_model._meta.label_lower
+                yield through, reverse.m2m_reverse_name(), reverse.m2m_column_name(), label
 
 
 def _move_foreign_keys(relation: models.ForeignObjectRel, survivor: Customer, merged_ids: list[int]) -> int:
@@ -297,10 +302,11 @@ def _move_many_to_many(
     through: type[models.Model], own: str, other: str, survivor: Customer, merged_ids: list[int]
 ) -> int:
     """Links the survivor to everything the merged customers were linked to, without duplicate rows."""
-    already = set(through.objects.filter(**{own: survivor.pk}).values_list(other, flat=True))
-    incoming = set(through.objects.filter(**{f"{own}__in": merged_ids}).values_list(other, flat=True)) - already
-    through.objects.bulk_create([through(**{own: survivor.pk, other: value}) for value in incoming])
-    through.objects.filter(**{f"{own}__in": merged_ids}).delete()
+    links = through._default_manager
+    already = set(links.filter(**{own: survivor.pk}).values_list(other, flat=True))
+    incoming = set(links.filter(**{f"{own}__in": merged_ids}).values_list(other, flat=True)) - already
+    links.bulk_create([through(**{own: survivor.pk, other: value}) for value in incoming])
+    links.filter(**{f"{own}__in": merged_ids}).delete()
     return len(incoming)
 
 
@@ -397,18 +403,21 @@ def merge_customers(
             moved[label] = moved.get(label, 0) + count
         for customer_id, n in counts.items():
             per_customer.setdefault(customer_id, {})[label] = n
-    for through, own, other, label in _many_to_many():
+    for through, own, other_side, label in _many_to_many():
         counts = dict(
-            through.objects.filter(**{f"{own}__in": merged_ids}).values_list(own).annotate(n=Count("pk")).order_by()
+            through._default_manager.filter(**{f"{own}__in": merged_ids})
+            .values_list(own)
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        if count := _move_many_to_many(through, own, other, survivor, merged_ids):
+        if count := _move_many_to_many(through, own, other_side, survivor, merged_ids):
             moved[label] = moved.get(label, 0) + count
         for customer_id, n in counts.items():
             per_customer.setdefault(customer_id, {})[label] = n
     # One primary contact per customer: the survivor's own, else the earliest merged one's.
     primaries = Contact.objects.filter(customer=survivor, is_primary=True).order_by("created_at", "id")
     keep = primary_id or primaries.values_list("pk", flat=True).first()
-    primaries.exclude(pk=keep).update(is_primary=False)
+    primaries.exclude(pk=keep).update(is_primary=False)  # type: ignore[misc]  # pk=None is valid (IS NULL)
 
     if data:
         survivor = customer_services.update_customer(actor=actor, customer=survivor, data=data)
@@ -470,7 +479,8 @@ def moved_label(key: str) -> str:
     """The readable name of a ``moved`` key of a MERGE audit row (a model label or customer.<m2m field>)."""
     if key.startswith("customers.customer."):
         try:
-            return str(Customer._meta.get_field(key.rsplit(".", 1)[1]).verbose_name)
+            m2m = Customer._meta.get_field(key.rsplit(".", 1)[1])
+            return str(m2m.verbose_name) if isinstance(m2m, models.Field) else key
         except Exception:  # noqa: BLE001 - a field since removed still shows by name
             return key
     try:

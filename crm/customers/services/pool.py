@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -146,11 +147,11 @@ def return_idle_customers(now: dt.datetime | None = None) -> int:
                         changes={"owner": [owners.get(owner, str(owner)), None]},
                     )
                     returned[owner] += 1
-    for owner in User.objects.filter(pk__in=returned, is_active=True):
-        with translation.override(owner.language or settings.LANGUAGE_CODE):
-            count = returned[owner.pk]
+    for recipient in User.objects.filter(pk__in=returned, is_active=True):
+        with translation.override(recipient.language or settings.LANGUAGE_CODE):
+            count = returned[recipient.pk]
             notify(
-                owner,
+                recipient,
                 ngettext(
                     "%(count)d customer went back to the public pool",
                     "%(count)d customers went back to the public pool",
@@ -187,6 +188,7 @@ def warn_owners_before_return(now: dt.datetime | None = None) -> int:
         )
         for customer in due.iterator(chunk_size=2000):
             returns = idle_since(customer) + dt.timedelta(days=rule.days)
+            assert customer.owner_id is not None  # idle_owned(): owned customers only
             pending[customer.owner_id].append(
                 PendingReturn(customer.pk, customer.name, returns, rule.days, rule.warn_days)
             )
@@ -375,7 +377,7 @@ def release_to_pool(*, actor: User, customer: Customer, reason: str, now: dt.dat
     # Conditional, like a claim: if the customer changed hands since the page was loaded, nothing happens.
     if not list(
         Customer.objects.select_for_update()
-        .filter(pk=customer.pk, owner_id=previous_owner.pk)
+        .filter(pk=customer.pk, owner_id=customer.owner_id)
         .values_list("pk", flat=True)
     ):
         raise DomainError(_("This customer has changed hands meanwhile; reload the page."), code="conflict")
@@ -388,7 +390,7 @@ def release_to_pool(*, actor: User, customer: Customer, reason: str, now: dt.dat
         previous_owner=previous_owner,
         reason=reason,
     )
-    changes = {"owner": [str(previous_owner), None]}
+    changes: dict[str, list[Any]] = {"owner": [str(previous_owner), None]}
     if collaborators:
         changes["collaborators"] = [collaborators, []]
     audit.record_event(

@@ -19,7 +19,7 @@ class Command(BaseCommand):
             fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedCharField)]
             if not fields:
                 continue
-            table, columns = model._meta.db_table, [f.column for f in fields]
+            table, columns = model._meta.db_table, [f.column for f in fields if f.column]
             quote = connection.ops.quote_name
             last_id = 0
             while True:
