@@ -25,12 +25,19 @@ from crm.system.dictionaries import dictionary_choices, dictionary_label
 
 
 class PoolListView(ScopedListView):
-    """Customers in the public pool, longest-waiting last; a claim button on each."""
+    """Customers in the public pool, newest arrivals first; a claim button on each. Columns, sorting and saved
+    views come from ScopedListView."""
 
     model = Customer
     action = "pool"
     filterset_class = PoolFilterSet
     template_name = "customers/pool/pool_list.html"
+    list_key = "customers.pool"
+    columns = ["name", "kind", "level", "industry", "scale", "source", "city", "department", "last_follow_up_at",
+               "pool_entered_at", "created_at"]
+    default_columns = ["name", "level", "industry", "department", "last_follow_up_at", "pool_entered_at"]
+    sortable = {"name", "level", "last_follow_up_at", "pool_entered_at", "created_at"}
+    default_sort = "-pool_entered_at"
 
     def get_queryset(self):
         self.filterset = PoolFilterSet(
@@ -39,7 +46,7 @@ class PoolListView(ScopedListView):
         queryset = (
             self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else self.filterset.queryset
         )
-        return queryset.select_related("department").order_by("-pool_entered_at", "-id")
+        return queryset.select_related("department").order_by(*self.get_ordering())
 
     def get_context_data(self, **kwargs):
         user = self.request.user
