@@ -24,6 +24,7 @@ from crm.core.errors import DomainError
 from crm.core.fieldperms import hidden_fields, restrict_form, visible_field_values
 from crm.core.models import SavedView
 from crm.core.pagination import CappedPaginator
+from crm.core.panels import render_panels
 from crm.core.search import search_all
 
 
@@ -219,11 +220,18 @@ class DeleteListViewView(LoginRequiredMixin, generic.View):
 class ScopedDetailView(ScopedQuerysetMixin, generic.DetailView):
     detail_fields: list[str] = []
 
+    def get_page_flags(self) -> dict:
+        """What the page lets the user do; the template and every panel (core/panels.py) read these."""
+        return {"can_edit": self.request.user.has_module_perm(self.get_module(), "edit"),
+                "can_delete": self.request.user.has_module_perm(self.get_module(), "delete")}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["field_rows"] = visible_field_values(self.request.user, self.object, self.detail_fields)
-        context["can_edit"] = self.request.user.has_module_perm(self.get_module(), "edit")
-        context["can_delete"] = self.request.user.has_module_perm(self.get_module(), "delete")
+        flags = self.get_page_flags()
+        context.update(flags)
+        # The panels other modules registered for this record's page (contacts, duplicates, opportunities…).
+        context["panels"] = render_panels(self.object, self.request, flags)
         return context
 
 

@@ -40,6 +40,12 @@ class CustomersConfig(AppConfig):
         from crm.customers.services.pool import pool_timeline
 
         register_timeline("customers.customer", pool_timeline)
+
+        from crm.core.panels import register_panel
+        from crm.customers import panels
+
+        register_panel("customers.customer", panels.CONTACTS)
+        register_panel("customers.customer", panels.DUPLICATES)
         register_nav(
             NavItem(_("Public pool"), "customers:pool", "inboxes", module="customers", action="pool", order=16),
             NavItem(_("Pool and lifecycle rules"), "customers:pool_rules", "sliders", module="system",

@@ -142,12 +142,13 @@ class CustomerDetailView(ScopedDetailView):
                      "credit_rating", "lifecycle_stage", "city", "address", "owner", "department", "first_order_at",
                      "last_follow_up_at", "next_follow_up_at", "remark", "created_at", "updated_at"]
 
+    def get_page_flags(self) -> dict:
+        return {**super().get_page_flags(), "can_unmask": self.request.user.has_module_perm("customers", "unmask")}
+
     def get_context_data(self, **kwargs):
         entries, cursor = timeline_page(self.object, self.request.user)
         return {**super().get_context_data(**kwargs), "entries": entries, "cursor": cursor,
-                "contacts": self.object.contacts.all(), "tags": self.object.tags.all(),
-                "collaborators": self.object.collaborators.all(),
-                "can_unmask": self.request.user.has_module_perm("customers", "unmask")}
+                "tags": self.object.tags.all(), "collaborators": self.object.collaborators.all()}
 
 
 class CustomerCreateView(ScopedCreateView):

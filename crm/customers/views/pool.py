@@ -65,10 +65,8 @@ class PoolCustomerDetailView(CustomerDetailView):
     def get_queryset(self):
         return Customer.objects.visible_in_pool(self.request.user)
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(can_edit=False, can_delete=False, can_unmask=False, pool_preview=True)
-        return context
+    def get_page_flags(self) -> dict:
+        return {"can_edit": False, "can_delete": False, "can_unmask": False, "pool_preview": True}
 
 
 def _pool_customer(request, pk: int) -> Customer:
