@@ -20,6 +20,7 @@ from huey.contrib.djhuey import HUEY
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
 from crm.core import services as core_services
+from crm.core.dashboard import render_widgets
 from crm.core.errors import DomainError
 from crm.core.fieldperms import hidden_fields, restrict_form, visible_field_values
 from crm.core.models import SavedView
@@ -298,6 +299,9 @@ class HomeView(LoginRequiredMixin, generic.TemplateView):
     """The work bench a user lands on after signing in."""
 
     template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "widgets": render_widgets(self.request)}
 
 
 class SearchView(LoginRequiredMixin, generic.TemplateView):

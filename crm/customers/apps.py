@@ -46,6 +46,12 @@ class CustomersConfig(AppConfig):
 
         register_panel("customers.customer", panels.CONTACTS)
         register_panel("customers.customer", panels.DUPLICATES)
+
+        from crm.core.dashboard import register_widget
+        from crm.customers import widgets
+
+        register_widget(widgets.DUE_FOLLOW_UPS)
+        register_widget(widgets.BY_STAGE)
         register_nav(
             NavItem(_("Public pool"), "customers:pool", "inboxes", module="customers", action="pool", order=16),
             NavItem(_("Pool and lifecycle rules"), "customers:pool_rules", "sliders", module="system",

@@ -306,10 +306,7 @@ class DueFollowUpListView(ModulePermissionMixin, generic.ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        end_of_today = timezone.localtime().replace(hour=23, minute=59, second=59, microsecond=999999)
-        return (Customer.objects.visible_to(self.request.user)
-                .filter(owner=self.request.user, next_follow_up_at__lte=end_of_today)
-                .order_by("next_follow_up_at", "id"))
+        return Customer.objects.visible_to(self.request.user).follow_up_due(self.request.user)
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "now": timezone.now()}
