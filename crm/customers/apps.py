@@ -52,6 +52,11 @@ class CustomersConfig(AppConfig):
 
         register_widget(widgets.DUE_FOLLOW_UPS)
         register_widget(widgets.BY_STAGE)
+
+        from crm.customers.services import personal_data
+
+        for provider in (personal_data.CONTACT, personal_data.FOLLOW_UPS, personal_data.REMINDERS):
+            personal_data.register_personal_data(provider)
         register_nav(
             NavItem(_("Public pool"), "customers:pool", "inboxes", module="customers", action="pool", order=16),
             NavItem(_("Pool and lifecycle rules"), "customers:pool_rules", "sliders", module="system",
