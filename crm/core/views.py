@@ -13,6 +13,7 @@ from django.db import connection
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import generic
@@ -22,6 +23,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from crm.core import services as core_services
 from crm.core.dashboard import render_widgets
 from crm.core.errors import DomainError
+from crm.core.exports import ExportSpec, export_response, filters_for_audit
 from crm.core.fieldperms import hidden_fields, restrict_form, visible_field_values
 from crm.core.models import SavedView
 from crm.core.pagination import CappedPaginator
@@ -83,7 +85,8 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        if cls.list_key:
+        # The class that names the key owns it; subclasses (an export of the same list) inherit it only.
+        if "list_key" in cls.__dict__ and cls.list_key:
             _LISTS[cls.list_key] = cls
 
     def get(self, request, *args, **kwargs):
@@ -164,6 +167,39 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
             if self.list_key else [],
         )
         return context
+
+
+class ListExportMixin:
+    """Put before a ScopedListView subclass: ``?format=csv|xlsx&<the list's query>`` answers the list's own
+    queryset (scope, filters, sort) as a file described by ``export_spec`` (core/exports.py). Needs
+    ``<module>.export``; bad filters or format answer 400 and export nothing. ``export_rows`` may turn the list's
+    rows into related ones (the contacts of the listed customers); ``list_url_name`` is where "back" goes."""
+
+    action = "export"
+    export_spec: ExportSpec | None = None
+    list_url_name: str = ""
+
+    def get(self, request, *args, **kwargs):
+        rows = self.get_queryset()
+        filterset = getattr(self, "filterset", None)
+        if filterset is not None and filterset.is_bound and not filterset.is_valid():
+            return self.refuse(_("Some filters are not valid."), sorted(filterset.errors.items()))
+        try:
+            return export_response(self.export_spec, self.export_rows(rows), user=request.user,
+                                   file_format=request.GET.get("format"), filters=filters_for_audit(request.GET))
+        except DomainError as error:
+            return self.refuse(error.message)
+
+    def export_rows(self, queryset):
+        return queryset
+
+    def refuse(self, message: str, field_errors=()):
+        query = self.request.GET.copy()
+        query.pop("format", None)
+        back = reverse(self.list_url_name) if self.list_url_name else "/"
+        return render(self.request, "core/export_error.html", status=400, context={
+            "message": message, "field_errors": field_errors,
+            "back_url": f"{back}?{query.urlencode()}" if query else back})
 
 
 def _back_to_list(request, fallback: str = "/") -> str:
