@@ -33,8 +33,8 @@ class PoolListView(ScopedListView):
     filterset_class = PoolFilterSet
     template_name = "customers/pool/pool_list.html"
     list_key = "customers.pool"
-    columns = ["name", "kind", "level", "industry", "scale", "source", "city", "department", "last_follow_up_at",
-               "pool_entered_at", "created_at"]
+    columns = ["name", "kind", "phone", "level", "industry", "scale", "source", "city", "department",
+               "last_follow_up_at", "pool_entered_at", "created_at"]
     default_columns = ["name", "level", "industry", "department", "last_follow_up_at", "pool_entered_at"]
     sortable = {"name", "level", "last_follow_up_at", "pool_entered_at", "created_at"}
     default_sort = "-pool_entered_at"
