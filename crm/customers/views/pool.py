@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import generic
 
@@ -38,6 +39,9 @@ class PoolListView(ScopedListView):
     default_columns = ["name", "level", "industry", "department", "last_follow_up_at", "pool_entered_at"]
     sortable = {"name", "level", "last_follow_up_at", "pool_entered_at", "created_at"}
     default_sort = "-pool_entered_at"
+    # The pool's headers as before the columns became choosable.
+    column_labels = {"last_follow_up_at": gettext_lazy("Last follow-up"),
+                     "pool_entered_at": gettext_lazy("In the pool since")}
 
     def get_queryset(self):
         self.filterset = PoolFilterSet(
