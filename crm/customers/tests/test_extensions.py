@@ -340,3 +340,14 @@ def test_a_merge_hook_that_refuses_stops_the_merge(manager, rep):
         unregister_merge_hook("test.refuse")
     assert Customer.objects.filter(pk=merged.pk).exists()
     assert Contact.objects.get(name="王五").customer_id == merged.pk
+
+
+def test_the_recycle_bin_sorts_by_its_headers(client_for, admin_user, rep):
+    from crm.customers.services import delete_customer
+
+    for name in ("乙公司", "甲公司"):
+        delete_customer(actor=admin_user, customer=create_customer(actor=rep, data={"name": name}))
+    response = client_for(admin_user).get(reverse("customers:recycle_bin") + "?sort=name")
+    assert [c.name for c in response.context["object_list"]] == sorted(["乙公司", "甲公司"])
+    assert list(response.context["object_list"].query.order_by) == ["name", "pk"]
+    assert "?&sort=-name" in response.content.decode()  # the header links to the reverse order

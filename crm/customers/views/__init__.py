@@ -5,8 +5,8 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
 from django.views import generic
 
 from crm.accounts.models import User
@@ -97,17 +97,23 @@ class CustomerBulkView(ModulePermissionMixin, generic.View):
         return HttpResponseRedirect(back)
 
 
-class RecycleBinView(ModulePermissionMixin, generic.ListView):
-    """Deleted customers the user could delete; administrators restore or purge them."""
+class RecycleBinView(ScopedListView):
+    """Deleted customers the user could delete; administrators restore or purge them. Headers sort (the base
+    list view's mechanics); the columns are fixed."""
 
-    module = "customers"
+    model = Customer
     action = "delete"
     template_name = "customers/recycle_bin.html"
-    paginate_by = 50
+    columns = ["name", "owner", "deleted_at", "deleted_by"]
+    column_labels = {"name": gettext_lazy("Name"), "owner": gettext_lazy("Owner"),
+                     "deleted_at": gettext_lazy("Deleted at"), "deleted_by": gettext_lazy("Deleted by")}
+    sortable = {"name", "deleted_at"}
+    default_sort = "-deleted_at"
 
     def get_queryset(self):
+        # The default manager hides deleted customers: the bin reads all_objects, in the same scope.
         return (Customer.all_objects.visible_to(self.request.user, "delete").filter(deleted_at__isnull=False)
-                .select_related("deleted_by", "owner").order_by("-deleted_at", "-id"))
+                .select_related("deleted_by", "owner").order_by(*self.get_ordering()))
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs),
