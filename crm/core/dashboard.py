@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 
 WidgetContext = Callable[[Any], dict[str, Any] | None]
@@ -30,7 +31,7 @@ def _no_context(user) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Widget:
     code: str  # unique, "<app>.<name>"; the widget's wrapper gets data-widget="<code>"
-    title: str
+    title: str | Promise
     template: str  # rendered with ``widget`` and what ``context`` returns
     context: WidgetContext = _no_context
     module: str = ""  # with ``action``: the permission a user needs ("" = every signed-in user)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.template.loader import render_to_string
+from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 
 PanelContext = Callable[[Any, Any, dict[str, Any]], dict[str, Any] | None]
@@ -31,7 +32,7 @@ def _no_context(record, user, page) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Panel:
     code: str  # unique per page; the panel's wrapper gets data-panel="<code>"
-    title: str
+    title: str | Promise
     template: str  # rendered with the page flags, ``record``, ``panel`` and what ``context`` returns
     context: PanelContext = _no_context
     order: int = 100  # smaller first

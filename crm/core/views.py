@@ -14,6 +14,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonRespons
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import generic
@@ -79,7 +80,7 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
     list_key: str = ""
     columns: Sequence[str] = ()
     default_columns: Sequence[str] = ()
-    column_labels: dict[str, str] = {}
+    column_labels: dict[str, str | Promise] = {}
     sortable: Collection[str] = ()
     default_sort: str = "-pk"
 
@@ -134,7 +135,7 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
             chosen = [name for name in view.columns if name in offered]
         return chosen or [name for name in (self.default_columns or self.columns) if name in offered]
 
-    def column_label(self, name: str) -> str:
+    def column_label(self, name: str) -> str | Promise:
         if name in self.column_labels:
             return self.column_labels[name]
         return self.model._meta.get_field(name).verbose_name
