@@ -82,7 +82,7 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
     default_columns: Sequence[str] = ()
     column_labels: dict[str, str | Promise] = {}
     sortable: Collection[str] = ()
-    default_sort: str = "-pk"
+    default_sort: str = ""  # "" = the model's Meta.ordering
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -118,10 +118,15 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
         return sort if name in self.sortable and name not in self.hidden_columns else self.default_sort
 
     def get_ordering(self) -> list[str]:
+        """The sort (else the model's default ordering), then the primary key in the same direction as the last
+        key, unless it is there already."""
         sort = self.get_sort()
-        if sort.removeprefix("-") in ("pk", "id"):
-            return [sort]
-        return [sort, "-pk" if sort.startswith("-") else "pk"]
+        ordering = [sort] if sort else [key for key in self.model._meta.ordering if isinstance(key, str)]
+        if not ordering:
+            return ["-pk"]
+        if ordering[-1].removeprefix("-") not in ("pk", "id"):
+            ordering.append("-pk" if ordering[-1].startswith("-") else "pk")
+        return ordering
 
     def offered_columns(self) -> list[str]:
         return [name for name in self.columns if name not in self.hidden_columns]
