@@ -216,7 +216,7 @@ def _back_to_list(request, fallback: str = "/") -> str:
     return fallback
 
 
-class SaveListViewView(LoginRequiredMixin, generic.View):
+class SaveListView(LoginRequiredMixin, generic.View):
     """Saves a list's current filters, sort and columns under a name, for any list with a ``list_key``.
 
     The list is named by the ``list_key`` posted (or bound with ``as_view(list_key=…)``); the user needs the
@@ -248,7 +248,7 @@ class SaveListViewView(LoginRequiredMixin, generic.View):
         return HttpResponseRedirect(f"{back}?{view.query}&view={view.pk}")
 
 
-class DeleteListViewView(LoginRequiredMixin, generic.View):
+class DeleteListView(LoginRequiredMixin, generic.View):
     """Deletes one of the user's own saved views; back to the list with its default sort."""
 
     def post(self, request, pk):
