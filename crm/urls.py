@@ -27,6 +27,8 @@ urlpatterns = [
     path("metrics", core_views.metrics, name="metrics"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("search/", core_views.SearchView.as_view(), name="search"),
+    path("lists/views/save/", core_views.SaveListView.as_view(), name="save_list_view"),
+    path("lists/views/<int:pk>/delete/", core_views.DeleteListView.as_view(), name="delete_list_view"),
     path("", include("crm.accounts.urls")),
     path("audit/", include("crm.audit.urls")),
     path("notifications/", include("crm.notifications.urls")),

@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection, Sequence
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import connection
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.template import loader
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import generic
 from huey.contrib.djhuey import HUEY
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
+from crm.core import services as core_services
+from crm.core.dashboard import render_widgets
 from crm.core.errors import DomainError
-from crm.core.fieldperms import restrict_form, visible_field_values
-from crm.core.pagination import CappedPaginator
+from crm.core.exports import ExportSpec, export_response, filters_for_audit
+from crm.core.fieldperms import hidden_fields, restrict_form, visible_field_values
+from crm.core.models import SavedView
+from crm.core.pagination import CappedPaginator, with_tiebreak
+from crm.core.panels import render_panels
 from crm.core.search import search_all
 
 if TYPE_CHECKING:
@@ -31,6 +41,8 @@ if TYPE_CHECKING:
 
     class _ModelViewBase(generic.View):
         model: Any  # list views declare it optional, detail views required
+
+        def get_queryset(self) -> Any: ...
 else:
     _ModelFormViewBase = _ModelViewBase = object
 
@@ -66,13 +78,46 @@ class ScopedQuerysetMixin(ModulePermissionMixin, _ModelViewBase):
         return model.objects.visible_to(_signed_in(self.request.user), self.action)
 
 
+# list_key -> the list view class that offers saved views under that key (filled by ScopedListView subclasses).
+_LISTS: dict[str, type[ScopedListView]] = {}
+
+
 class ScopedListView(ScopedQuerysetMixin, generic.ListView):
+    """A scoped, filtered list with choosable columns, sorting by column headers and saved views.
+
+    Configured by class attributes: ``columns`` (the choosable columns, in order: model field names, or names
+    given a label in ``column_labels``), ``default_columns`` (shown until the user chooses), ``sortable`` (the
+    columns the headers sort by), ``default_sort`` and ``list_key`` (the key of the user's saved views; empty:
+    no saved views). A column or sort the user's role may not read (field rules) is never offered nor applied.
+    Every ordering ends with the primary key, so pages neither repeat nor skip rows.
+    """
+
     filterset_class = None
     # As the API's pages. Also: SQLite's planner sorts a rep's whole scope for a LIMIT under ~30 but walks the
     # list-order index for 50 (a rep of a million customers: 450 ms against 25 ms).
     paginate_by = 50
     # Counts stop at CRM_LIST_COUNT_CAP: a rep's 170,000 customers read "500+" instead of costing a full count.
     paginator_class = CappedPaginator
+    list_key: str = ""
+    columns: Sequence[str] = ()
+    default_columns: Sequence[str] = ()
+    column_labels: dict[str, str | Promise] = {}
+    sortable: Collection[str] = ()
+    default_sort: str = ""  # "" = the model's Meta.ordering
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # The class that names the key owns it; subclasses (an export of the same list) inherit it only.
+        if "list_key" in cls.__dict__ and cls.list_key:
+            _LISTS[cls.list_key] = cls
+
+    def get(self, request, *args, **kwargs):
+        # A bare visit opens the user's default view, if they chose one.
+        if self.list_key and not request.GET:
+            default = SavedView.objects.filter(user=request.user, list_key=self.list_key, is_default=True).first()
+            if default is not None:
+                return HttpResponseRedirect(f"{request.path}?{default.query}&view={default.pk}")
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -81,7 +126,49 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
                                                   request=self.request)
             if self.filterset.is_bound and self.filterset.is_valid():
                 queryset = self.filterset.qs
-        return queryset
+        return queryset.order_by(*self.get_ordering())
+
+    @cached_property
+    def hidden_columns(self) -> set[str]:
+        return set(hidden_fields(self.request.user, self.model))
+
+    def get_sort(self) -> str:
+        """``?sort=`` if it names a sortable column the user may read (``-`` for descending), else the default."""
+        sort = self.request.GET.get("sort", "")
+        name = sort.removeprefix("-")
+        return sort if name in self.sortable and name not in self.hidden_columns else self.default_sort
+
+    def get_ordering(self) -> list[str]:
+        """The sort (else the model's default ordering), then the primary key in the same direction as the last
+        key, unless it is there already."""
+        sort = self.get_sort()
+        ordering = [sort] if sort else [key for key in self.model._meta.ordering if isinstance(key, str)]
+        return with_tiebreak(ordering or ["-pk"], self.model)
+
+    def offered_columns(self) -> list[str]:
+        return [name for name in self.columns if name not in self.hidden_columns]
+
+    def get_columns(self) -> list[str]:
+        """The columns shown: ``?col=``, else the saved view's, else the defaults, minus what the role may not
+        read."""
+        offered = self.offered_columns()
+        chosen = [name for name in self.request.GET.getlist("col") if name in offered]
+        if not chosen and (view := self.current_view) is not None:
+            chosen = [name for name in view.columns if name in offered]
+        return chosen or [name for name in (self.default_columns or self.columns) if name in offered]
+
+    def column_label(self, name: str) -> str | Promise:
+        if name in self.column_labels:
+            return self.column_labels[name]
+        return self.model._meta.get_field(name).verbose_name
+
+    @cached_property
+    def current_view(self) -> SavedView | None:
+        """The saved view named by ?view=, if it is the user's own."""
+        view_id = self.request.GET.get("view", "")
+        if not self.list_key or not view_id.isdigit():
+            return None
+        return SavedView.objects.filter(user=_signed_in(self.request.user), list_key=self.list_key, pk=view_id).first()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -89,18 +176,125 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context["query_without_page"] = query.urlencode()
+        query.pop("view", None)
+        columns = self.get_columns()
+        context.update(
+            columns=[(name, self.column_label(name)) for name in columns],
+            all_columns=[(name, self.column_label(name), name in columns) for name in self.offered_columns()],
+            sortable={name for name in self.sortable if name not in self.hidden_columns},
+            sort=self.get_sort(),
+            list_key=self.list_key,
+            current_view=self.current_view,
+            current_query=query.urlencode(),
+            saved_views=SavedView.objects.filter(user=_signed_in(self.request.user), list_key=self.list_key)
+            if self.list_key else [],
+        )
         return context
+
+
+class ListExportMixin(_ModelViewBase):
+    """Put before a ScopedListView subclass: ``?format=csv|xlsx&<the list's query>`` answers the list's own
+    queryset (scope, filters, sort) as a file described by ``export_spec`` (core/exports.py). Needs
+    ``<module>.export``; bad filters or format answer 400 and export nothing. ``export_rows`` may turn the list's
+    rows into related ones (the contacts of the listed customers); ``list_url_name`` is where "back" goes."""
+
+    action = "export"
+    export_spec: ExportSpec | None = None
+    list_url_name: str = ""
+
+    def get(self, request, *args, **kwargs):
+        rows = self.get_queryset()
+        filterset = getattr(self, "filterset", None)
+        if filterset is not None and filterset.is_bound and not filterset.is_valid():
+            return self.refuse(_("Some filters are not valid."), sorted(filterset.errors.items()))
+        if self.export_spec is None:  # pragma: no cover - a list view that forgot its spec
+            raise ImproperlyConfigured(f"{type(self).__name__} needs an export_spec")
+        try:
+            return export_response(self.export_spec, self.export_rows(rows), user=request.user,
+                                   file_format=request.GET.get("format"), filters=filters_for_audit(request.GET))
+        except DomainError as error:
+            return self.refuse(error.message)
+
+    def export_rows(self, queryset):
+        return queryset
+
+    def refuse(self, message: str, field_errors=()):
+        query = self.request.GET.copy()
+        query.pop("format", None)
+        back = reverse(self.list_url_name) if self.list_url_name else "/"
+        return render(self.request, "core/export_error.html", status=400, context={
+            "message": message, "field_errors": field_errors,
+            "back_url": f"{back}?{query.urlencode()}" if query else back})
+
+
+def _back_to_list(request, fallback: str = "/") -> str:
+    """The list page the form came from (a path on this site), else ``fallback``."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return fallback
+
+
+class SaveListView(LoginRequiredMixin, generic.View):
+    """Saves a list's current filters, sort and columns under a name, for any list with a ``list_key``.
+
+    The list is named by the ``list_key`` posted (or bound with ``as_view(list_key=…)``); the user needs the
+    list's own permission, and only columns that list offers the user are stored."""
+
+    list_key: str = ""
+
+    def post(self, request):
+        list_key = self.list_key or request.POST.get("list_key", "")
+        list_view = _LISTS.get(list_key)
+        if list_view is None:
+            raise Http404
+        probe = list_view(request=request, kwargs={})
+        module = probe.get_module()
+        if module and not request.user.has_module_perm(module, list_view.action):
+            raise PermissionDenied
+        offered = probe.offered_columns()
+        back = _back_to_list(request)
+        query = request.POST.get("query", "")
+        try:
+            view = core_services.save_view(
+                actor=request.user, list_key=list_key, name=request.POST.get("name", ""), query=query,
+                columns=[c for c in request.POST.getlist("col") if c in offered],
+                is_default=bool(request.POST.get("is_default")))
+        except DomainError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(f"{back}?{query}")
+        messages.success(request, _("View saved."))
+        return HttpResponseRedirect(f"{back}?{view.query}&view={view.pk}")
+
+
+class DeleteListView(LoginRequiredMixin, generic.View):
+    """Deletes one of the user's own saved views; back to the list with its default sort."""
+
+    def post(self, request, pk):
+        view = get_object_or_404(SavedView, pk=pk, user=request.user)
+        core_services.delete_view(actor=request.user, view=view)
+        messages.success(request, _("View deleted."))
+        list_view = _LISTS.get(view.list_key)
+        # An explicit sort, so a bare visit does not open another default view straight away.
+        return HttpResponseRedirect(f"{_back_to_list(request)}?sort={list_view.default_sort if list_view else ''}")
 
 
 class ScopedDetailView(ScopedQuerysetMixin, generic.DetailView):
     detail_fields: list[str] = []
 
+    def get_page_flags(self) -> dict:
+        """What the page lets the user do; the template and every panel (core/panels.py) read these."""
+        user = _signed_in(self.request.user)
+        return {"can_edit": user.has_module_perm(self.get_module(), "edit"),
+                "can_delete": user.has_module_perm(self.get_module(), "delete")}
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["field_rows"] = visible_field_values(self.request.user, self.object, self.detail_fields)
-        user = _signed_in(self.request.user)
-        context["can_edit"] = user.has_module_perm(self.get_module(), "edit")
-        context["can_delete"] = user.has_module_perm(self.get_module(), "delete")
+        flags = self.get_page_flags()
+        context.update(flags)
+        # The panels other modules registered for this record's page (contacts, duplicates, opportunities…).
+        context["panels"] = render_panels(self.object, self.request, flags)
         return context
 
 
@@ -167,6 +361,9 @@ class HomeView(LoginRequiredMixin, generic.TemplateView):
     """The work bench a user lands on after signing in."""
 
     template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "widgets": render_widgets(self.request)}
 
 
 class SearchView(LoginRequiredMixin, generic.TemplateView):

@@ -40,6 +40,23 @@ class CustomersConfig(AppConfig):
         from crm.customers.services.pool import pool_timeline
 
         register_timeline("customers.customer", pool_timeline)
+
+        from crm.core.panels import register_panel
+        from crm.customers import panels
+
+        register_panel("customers.customer", panels.CONTACTS)
+        register_panel("customers.customer", panels.DUPLICATES)
+
+        from crm.core.dashboard import register_widget
+        from crm.customers import widgets
+
+        register_widget(widgets.DUE_FOLLOW_UPS)
+        register_widget(widgets.BY_STAGE)
+
+        from crm.customers.services import personal_data
+
+        for provider in (personal_data.CONTACT, personal_data.FOLLOW_UPS, personal_data.REMINDERS):
+            personal_data.register_personal_data(provider)
         register_nav(
             NavItem(_("Public pool"), "customers:pool", "inboxes", module="customers", action="pool", order=16),
             NavItem(_("Pool and lifecycle rules"), "customers:pool_rules", "sliders", module="system",

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -50,6 +51,12 @@ class Tag(TimeStampedModel):
 class CustomerQuerySet(ScopedQuerySet):
     def alive(self) -> CustomerQuerySet:
         return self.filter(deleted_at__isnull=True)
+
+    def follow_up_due(self, owner) -> CustomerQuerySet:
+        """``owner``'s customers whose next follow-up is due by the end of today (overdue included), soonest
+        first. Apply after visible_to()."""
+        end_of_today = timezone.localtime().replace(hour=23, minute=59, second=59, microsecond=999999)
+        return self.filter(owner=owner, next_follow_up_at__lte=end_of_today).order_by("next_follow_up_at", "id")
 
     def in_pool(self) -> CustomerQuerySet:
         return self.filter(deleted_at__isnull=True, owner__isnull=True, pool_entered_at__isnull=False)

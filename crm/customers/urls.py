@@ -1,5 +1,6 @@
 from django.urls import path
 
+from crm.core.views import DeleteListView, SaveListView
 from crm.customers import views
 from crm.customers.views import duplicates, exports, personal_data
 from crm.customers.views import pool as pool_views
@@ -11,8 +12,9 @@ urlpatterns = [
     path("export/", exports.CustomerExportView.as_view(), name="export"),
     path("contacts/export/", exports.ContactExportView.as_view(), name="contact_export"),
     path("bulk/", views.CustomerBulkView.as_view(), name="bulk"),
-    path("views/save/", views.SaveListView.as_view(), name="save_view"),
-    path("views/<int:pk>/delete/", views.DeleteListView.as_view(), name="delete_view"),
+    # The saved views of the customer list (the shared views of every list, bound to this list's key).
+    path("views/save/", SaveListView.as_view(list_key=views.LIST_KEY), name="save_view"),
+    path("views/<int:pk>/delete/", DeleteListView.as_view(), name="delete_view"),
     path("recycle-bin/", views.RecycleBinView.as_view(), name="recycle_bin"),
     path("recycle-bin/<int:pk>/<str:operation>/", views.RecycleBinActionView.as_view(), name="recycle_bin_action"),
     path("<int:pk>/activities/new/", views.ActivityCreateView.as_view(), name="activity_create"),

@@ -4,11 +4,17 @@ A merge keeps one customer (the survivor) and moves every record that points at 
 follow-ups, pool movements and whatever later modules add (opportunities, orders, tickets…), found through
 ``Customer._meta`` so a new module is covered without an edit here. The merged customers are soft-deleted with
 ``merged_into`` set: their audit history stays readable and their old address redirects to the survivor.
+
+What a merge must do or tell beyond re-pointing foreign keys (recompute an opportunity total, move rows that
+name a customer by id in a JSON field, tell a ticket's watchers) is a merge hook a module registers with
+``register_merge_hook(code, hook)``: ``hook(survivor=…, merged=[…], actor=…)`` runs inside the merge's
+transaction, after the rows have moved; a ``DomainError`` from it refuses the whole merge, and what it returns
+(a small JSON-ready dict) is kept in the survivor's MERGE audit row under ``hooks``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -240,6 +246,30 @@ def mergeable_fields(user: User | None = None) -> list[str]:
     return names
 
 
+# --- Merge hooks ---------------------------------------------------------------------------------------------
+
+MergeHook = Callable[..., dict[str, Any] | None]
+_merge_hooks: dict[str, MergeHook] = {}
+
+
+def register_merge_hook(code: str, hook: MergeHook) -> None:
+    """Runs ``hook(survivor=…, merged=[…], actor=…)`` in every merge (see the module docstring); a code
+    registered again replaces the earlier hook."""
+    _merge_hooks[code] = hook
+
+
+def unregister_merge_hook(code: str) -> None:
+    _merge_hooks.pop(code, None)
+
+
+def _run_merge_hooks(actor: User, survivor: Customer, merged: list[Customer]) -> dict[str, Any]:
+    told: dict[str, Any] = {}
+    for code in sorted(_merge_hooks):
+        if result := _merge_hooks[code](survivor=survivor, merged=merged, actor=actor):
+            told[code] = result
+    return told
+
+
 @dataclass
 class MergeResult:
     survivor: Customer
@@ -430,6 +460,8 @@ def merge_customers(
     if survivor.owner_id:
         survivor.collaborators.remove(survivor.owner_id)
 
+    hooks = _run_merge_hooks(actor, survivor, others)
+
     after = audit.snapshot(survivor)
     now = timezone.now()
     Customer.all_objects.filter(pk__in=merged_ids).update(
@@ -445,6 +477,7 @@ def merge_customers(
             "fields": {
                 name: [before.get(name), after.get(name)] for name in data if before.get(name) != after.get(name)
             },
+            **({"hooks": hooks} if hooks else {}),
         },
         message=_("Merged %(names)s into this customer.") % {"names": ", ".join(o.name for o in others)},
     )

@@ -3,11 +3,18 @@
 Erasing anonymises rather than deletes: the row stays, so counts, follow-ups and reports still add up, but
 nothing that identifies the person remains — in the contact, its blind indexes, the text of the follow-ups
 logged with them, or the audit trail of either.
+
+What is held about a person is spread over modules, so both rights ask registered providers
+(``register_personal_data``): each exports its sections and erases its part. Customers registers the contact
+itself, its follow-ups and the reminders about them (CustomersConfig.ready()); a tickets module adds the tickets
+that mention the person, a leads module the leads with the same phone, without an edit here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -56,13 +63,169 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
+def _scrub_text(text: str, secrets: list[str], placeholder: str) -> str:
+    for secret in secrets:
+        text = text.replace(secret, placeholder)
+    return text
+
+
+def _scrub_value(value: Any, secrets: list[str], placeholder: str) -> Any:
+    if isinstance(value, str):
+        return _scrub_text(value, secrets, placeholder)
+    if isinstance(value, list):
+        return [_scrub_value(item, secrets, placeholder) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub_value(item, secrets, placeholder) for key, item in value.items()}
+    return value
+
+
+# --- The registry -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """What an erase provider is given: the person as they still are (nothing is cleared before every provider
+    has run), who erases them, the strings that identify them (longest first) and the placeholder that replaces
+    them."""
+
+    contact: Contact
+    actor: User
+    secrets: list[str]
+    placeholder: str
+
+    def scrub(self, text: str) -> str:
+        """``text`` without any of the person's identifying strings."""
+        return _scrub_text(text or "", self.secrets, self.placeholder)
+
+    def scrub_audit_trail(self, model: type, ids: list[int], personal_fields: Collection[str] = (),
+                          replace_repr: bool = False) -> int:
+        """Removes the person from the audit rows of ``model``'s rows ``ids``: the old/new values of
+        ``personal_fields`` become a mark (the trail still says *that* they changed), any other text loses the
+        identifying strings; ``replace_repr`` makes the rows' label the placeholder. Returns the rows rewritten."""
+        if not ids:
+            return 0
+        content_type = ContentType.objects.get_for_model(model)
+        events = list(AuditEvent.objects.filter(content_type=content_type, object_id__in=[str(pk) for pk in ids]))
+        for event in events:
+            changes = event.changes if isinstance(event.changes, dict) else {}
+            event.changes = {
+                key: [None if item in (None, "") else _ERASED_MARK for item in value]
+                if key in personal_fields and isinstance(value, list)
+                else _scrub_value(value, self.secrets, self.placeholder)
+                for key, value in changes.items()
+            }
+            event.object_repr = self.placeholder if replace_repr else self.scrub(event.object_repr)
+            event.message = self.scrub(event.message)
+        AuditEvent.objects.bulk_update(events, ["changes", "object_repr", "message"], batch_size=500)
+        return len(events)
+
+
+@dataclass(frozen=True)
+class PersonalDataProvider:
+    """One module's part of a person's data.
+
+    ``export(contact)`` returns JSON-ready sections to add to the export (``{"tickets": [...]}``; a section name
+    is unique across providers). ``erase(erasure)`` anonymises that part inside the erasure's transaction and
+    returns counts for the ERASE audit row (``{"tickets": 3}``; equal keys are added up). Providers run by
+    ``order``; the contact itself is cleared last (order 1000).
+    """
+
+    code: str
+    export: Callable[[Contact], dict[str, Any]] = field(default=lambda contact: {})
+    erase: Callable[[Erasure], dict[str, int]] = field(default=lambda erasure: {})
+    order: int = 100
+
+
+_providers: dict[str, PersonalDataProvider] = {}
+
+
+def register_personal_data(provider: PersonalDataProvider) -> None:
+    """Adds a module's part to personal-data export and erase; a code registered again replaces the earlier."""
+    _providers[provider.code] = provider
+
+
+def unregister_personal_data(code: str) -> None:
+    _providers.pop(code, None)
+
+
+def personal_data_providers() -> list[PersonalDataProvider]:
+    return sorted(_providers.values(), key=lambda p: (p.order, p.code))
+
+
+# --- The two rights -----------------------------------------------------------------------------------------
+
+
 def export_contact_data(*, actor: User, contact: Contact) -> dict[str, Any]:
-    """Everything held about one person, decrypted, as a JSON-ready dict; needs customers.unmask. The export
-    is recorded in the audit trail (which values were exported, not the values themselves)."""
+    """Everything held about one person, decrypted, as a JSON-ready dict: the sections of every registered
+    provider. Needs customers.unmask. The export is recorded in the audit trail (which sections were exported,
+    not the values themselves)."""
     if not actor.has_module_perm("customers", "unmask"):
         raise DomainError(_("Your role may not see unmasked personal data."), code="permission_denied")
-    follow_ups = Activity.objects.filter(contact=contact).select_related("created_by").order_by("occurred_at", "id")
-    data = {
+    data: dict[str, Any] = {}
+    for provider in personal_data_providers():
+        for section, value in provider.export(contact).items():
+            if section in data or section in ("exported_at", "exported_by"):
+                raise ValueError(f"Personal-data section {section!r} is exported twice ({provider.code}).")
+            data[section] = value
+    data["exported_at"] = timezone.now().isoformat()
+    data["exported_by"] = actor.get_username()
+    audit.record_event(
+        actor=actor,
+        action=AuditEvent.Action.EXPORT,
+        instance=contact,
+        changes={"format": "json", "kind": "personal_data", "follow_ups": len(data.get("follow_ups", [])),
+                 "sections": sorted(key for key in data if key not in ("exported_at", "exported_by"))},
+        message=_("Personal data export"),
+    )
+    return data
+
+
+@transaction.atomic
+def erase_contact(*, actor: User, contact: Contact) -> Contact:
+    """Anonymises one person on request; needs customers.delete.
+
+    Every registered provider erases its part (follow-ups' text, reminders, other modules' records) and the
+    contact is cleared last: the name becomes a placeholder in the actor's language; mobile, e-mail, ID number,
+    birthday, title, gender and remark are cleared with their blind indexes (so a search by the old number finds
+    nothing); consent is withdrawn; erased_at is set. The rows stay (counts and reports still add up), but their
+    text and the audit trail lose the person's values. An ERASE row records who erased whom and when, and what
+    each part erased, without the data.
+    """
+    if not actor.has_module_perm("customers", "delete"):
+        raise DomainError(_("Erasing personal data needs the right to delete customers."), code="permission_denied")
+    contact = Contact.objects.select_for_update().get(pk=contact.pk)
+    if contact.erased_at is not None:
+        raise DomainError(_("This person's data has already been erased."), code="already_erased")
+    # Longest first, so a full value is replaced before a part of it (e.g. a name inside an e-mail address).
+    secrets = sorted(
+        {
+            value
+            for value in (contact.name, contact.mobile, contact.email, contact.id_number)
+            if value and len(value) >= 2
+        },
+        key=len,
+        reverse=True,
+    )
+    erasure = Erasure(contact=contact, actor=actor, secrets=secrets, placeholder=_("Erased contact"))
+    summary: dict[str, int] = {}
+    for provider in personal_data_providers():
+        for key, count in (provider.erase(erasure) or {}).items():
+            summary[key] = summary.get(key, 0) + count
+    audit.record_event(
+        actor=actor,
+        action=AuditEvent.Action.ERASE,
+        instance=contact,
+        changes={"fields": list(ERASED_FIELDS), **summary},
+        message=_("Personal data erased on request"),
+    )
+    return contact
+
+
+# --- The customers' own parts -------------------------------------------------------------------------------
+
+
+def _export_contact(contact: Contact) -> dict[str, Any]:
+    return {
         "contact": {
             "id": contact.pk,
             "name": contact.name,
@@ -80,6 +243,26 @@ def export_contact_data(*, actor: User, contact: Contact) -> dict[str, Any]:
         },
         "consent": {"given": contact.consent_given, "source": contact.consent_source, "at": _iso(contact.consent_at)},
         "customer": {"id": contact.customer_id, "name": contact.customer.name},
+    }
+
+
+def _erase_contact(erasure: Erasure) -> dict[str, int]:
+    """Last of all: the contact's own audit rows, then its values."""
+    contact = erasure.contact
+    scrubbed = erasure.scrub_audit_trail(Contact, [contact.pk], personal_fields=ERASED_FIELDS, replace_repr=True)
+    contact.name = erasure.placeholder
+    contact.title = contact.gender = contact.mobile = contact.email = contact.id_number = ""
+    contact.remark = contact.consent_source = ""
+    contact.birthday = contact.consent_at = None
+    contact.consent_given = False
+    contact.erased_at = timezone.now()
+    contact.save()  # recomputes the blind indexes and search text from the now empty values
+    return {"audit_rows_scrubbed": scrubbed}
+
+
+def _export_follow_ups(contact: Contact) -> dict[str, Any]:
+    follow_ups = Activity.objects.filter(contact=contact).select_related("created_by").order_by("occurred_at", "id")
+    return {
         "follow_ups": [
             {
                 "id": a.pk,
@@ -92,127 +275,35 @@ def export_contact_data(*, actor: User, contact: Contact) -> dict[str, Any]:
                 "logged_by": str(a.created_by or ""),
             }
             for a in follow_ups
-        ],
-        "exported_at": timezone.now().isoformat(),
-        "exported_by": actor.get_username(),
+        ]
     }
-    audit.record_event(
-        actor=actor,
-        action=AuditEvent.Action.EXPORT,
-        instance=contact,
-        changes={"format": "json", "kind": "personal_data", "follow_ups": len(data["follow_ups"])},
-        message=_("Personal data export"),
-    )
-    return data
 
 
-def _scrub_text(text: str, secrets: list[str], placeholder: str) -> str:
-    for secret in secrets:
-        text = text.replace(secret, placeholder)
-    return text
+def _erase_follow_ups(erasure: Erasure) -> dict[str, int]:
+    """The follow-ups logged with the person keep their row, lose the person in their text and audit rows."""
+    activities = list(Activity.objects.filter(contact=erasure.contact))
+    for activity in activities:
+        activity.subject = erasure.scrub(activity.subject)[:200]
+        activity.content = erasure.scrub(activity.content)
+    Activity.objects.bulk_update(activities, ["subject", "content"], batch_size=500)
+    scrubbed = erasure.scrub_audit_trail(Activity, [a.pk for a in activities], personal_fields={"contact"})
+    return {"follow_ups": len(activities), "audit_rows_scrubbed": scrubbed}
 
 
-def _scrub_value(value: Any, secrets: list[str], placeholder: str) -> Any:
-    if isinstance(value, str):
-        return _scrub_text(value, secrets, placeholder)
-    if isinstance(value, list):
-        return [_scrub_value(item, secrets, placeholder) for item in value]
-    if isinstance(value, dict):
-        return {key: _scrub_value(item, secrets, placeholder) for key, item in value.items()}
-    return value
-
-
-def _scrub_audit_trail(contact: Contact, activity_ids: list[int], secrets: list[str], placeholder: str) -> int:
-    """Removes the person's values from the audit rows of the contact and of its follow-ups: every personal
-    field's old/new value becomes a mark (the trail still says *that* it changed), and any other text loses the
-    erased strings. Returns the number of rows rewritten."""
-    contact_type = ContentType.objects.get_for_model(Contact)
-    activity_type = ContentType.objects.get_for_model(Activity)
-    events = list(AuditEvent.objects.filter(content_type=contact_type, object_id=str(contact.pk)))
-    if activity_ids:
-        events += list(
-            AuditEvent.objects.filter(content_type=activity_type, object_id__in=[str(pk) for pk in activity_ids])
-        )
-    for event in events:
-        changes = event.changes if isinstance(event.changes, dict) else {}
-        scrubbed = {}
-        for key, value in changes.items():
-            personal = (event.content_type_id == contact_type.id and key in ERASED_FIELDS) or (
-                event.content_type_id == activity_type.id and key == "contact"
-            )
-            if personal and isinstance(value, list):
-                scrubbed[key] = [None if item in (None, "") else _ERASED_MARK for item in value]
-            else:
-                scrubbed[key] = _scrub_value(value, secrets, placeholder)
-        event.changes = scrubbed
-        event.object_repr = (
-            placeholder
-            if event.content_type_id == contact_type.id
-            else _scrub_text(event.object_repr, secrets, placeholder)
-        )
-        event.message = _scrub_text(event.message, secrets, placeholder)
-    AuditEvent.objects.bulk_update(events, ["changes", "object_repr", "message"], batch_size=500)
-    return len(events)
-
-
-def _scrub_reminders(contact: Contact, secrets: list[str], placeholder: str) -> None:
+def _erase_reminders(erasure: Erasure) -> dict[str, int]:
     """Follow-up reminders and notifications about the customer repeat a follow-up's subject: drop the
     person's values from them too."""
-    url = contact.customer.get_absolute_url()
+    url = erasure.contact.customer.get_absolute_url()
     for model in (Reminder, Notification):
         rows = list(model.objects.filter(url=url))
         for row in rows:
-            row.title = _scrub_text(row.title, secrets, placeholder)[:200]
-            row.body = _scrub_text(row.body, secrets, placeholder)
+            row.title = erasure.scrub(row.title)[:200]
+            row.body = erasure.scrub(row.body)
         model.objects.bulk_update(rows, ["title", "body"], batch_size=500)
+    return {}
 
 
-@transaction.atomic
-def erase_contact(*, actor: User, contact: Contact) -> Contact:
-    """Anonymises one person on request; needs customers.delete.
-
-    The name becomes a placeholder in the actor's language; mobile, e-mail, ID number, birthday, title,
-    gender and remark are cleared with their blind indexes (so a search by the old number finds nothing);
-    consent is withdrawn; erased_at is set. The row and its follow-ups stay (counts and reports still add
-    up), but the follow-ups' text and the audit trail lose the person's values. An ERASE row records who
-    erased whom and when, without the data.
-    """
-    if not actor.has_module_perm("customers", "delete"):
-        raise DomainError(_("Erasing personal data needs the right to delete customers."), code="permission_denied")
-    contact = Contact.objects.select_for_update().get(pk=contact.pk)
-    if contact.erased_at is not None:
-        raise DomainError(_("This person's data has already been erased."), code="already_erased")
-    placeholder = _("Erased contact")
-    # Longest first, so a full value is replaced before a part of it (e.g. a name inside an e-mail address).
-    secrets = sorted(
-        {
-            value
-            for value in (contact.name, contact.mobile, contact.email, contact.id_number)
-            if value and len(value) >= 2
-        },
-        key=len,
-        reverse=True,
-    )
-    activities = list(Activity.objects.filter(contact=contact))
-    for activity in activities:
-        activity.subject = _scrub_text(activity.subject, secrets, placeholder)[:200]
-        activity.content = _scrub_text(activity.content, secrets, placeholder)
-    Activity.objects.bulk_update(activities, ["subject", "content"], batch_size=500)
-    scrubbed = _scrub_audit_trail(contact, [a.pk for a in activities], secrets, placeholder)
-    _scrub_reminders(contact, secrets, placeholder)
-
-    contact.name = placeholder
-    contact.title = contact.gender = contact.mobile = contact.email = contact.id_number = ""
-    contact.remark = contact.consent_source = ""
-    contact.birthday = contact.consent_at = None
-    contact.consent_given = False
-    contact.erased_at = timezone.now()
-    contact.save()  # recomputes the blind indexes and search text from the now empty values
-    audit.record_event(
-        actor=actor,
-        action=AuditEvent.Action.ERASE,
-        instance=contact,
-        changes={"fields": list(ERASED_FIELDS), "follow_ups": len(activities), "audit_rows_scrubbed": scrubbed},
-        message=_("Personal data erased on request"),
-    )
-    return contact
+CONTACT = PersonalDataProvider(code="customers.contact", export=_export_contact, erase=_erase_contact, order=1000)
+FOLLOW_UPS = PersonalDataProvider(code="customers.follow_ups", export=_export_follow_ups, erase=_erase_follow_ups,
+                                  order=10)
+REMINDERS = PersonalDataProvider(code="customers.reminders", erase=_erase_reminders, order=20)

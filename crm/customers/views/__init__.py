@@ -1,5 +1,3 @@
-from functools import cached_property
-
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -7,16 +5,12 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
 from django.views import generic
 
 from crm.accounts.models import User
-from crm.core import services as core_services
 from crm.core.errors import DomainError
-from crm.core.fieldperms import hidden_fields
-from crm.core.models import SavedView
-from crm.core.pagination import with_tiebreak
 from crm.core.timeline import timeline_page
 from crm.core.views import (
     ModulePermissionMixin,
@@ -49,55 +43,19 @@ class CustomerListView(ScopedListView):
     model = Customer
     filterset_class = CustomerFilterSet
     template_name = "customers/customer_list.html"
-
-    def get(self, request, *args, **kwargs):
-        # A bare visit opens the user's default view, if they chose one.
-        if not request.GET:
-            default = SavedView.objects.filter(user=request.user, list_key=LIST_KEY, is_default=True).first()
-            if default is not None:
-                return HttpResponseRedirect(f"{request.path}?{default.query}&view={default.pk}")
-        return super().get(request, *args, **kwargs)
-
-    def get_sort(self) -> str:
-        sort = self.request.GET.get("sort", "")
-        return sort if sort.lstrip("-") in SORTABLE_COLUMNS else "-updated_at"
+    list_key = LIST_KEY
+    columns = LIST_COLUMNS
+    default_columns = DEFAULT_COLUMNS
+    sortable = SORTABLE_COLUMNS
+    default_sort = "-updated_at"
 
     def get_queryset(self):
-        queryset = super().get_queryset().select_related("owner", "department").prefetch_related("tags")
-        return queryset.order_by(*with_tiebreak([self.get_sort()], Customer))
-
-    def get_columns(self) -> list[str]:
-        hidden = hidden_fields(self.request.user, Customer)
-        chosen = [name for name in self.request.GET.getlist("col") if name in LIST_COLUMNS]
-        if not chosen and (view := self.current_view) is not None:
-            chosen = [name for name in view.columns if name in LIST_COLUMNS]
-        return [name for name in (chosen or DEFAULT_COLUMNS) if name not in hidden]
-
-    @cached_property
-    def current_view(self) -> SavedView | None:
-        """The saved view named by ?view=, if it is the user's own."""
-        view_id = self.request.GET.get("view", "")
-        if not view_id.isdigit():
-            return None
-        return SavedView.objects.filter(user=self.request.user, list_key=LIST_KEY, pk=view_id).first()
+        return super().get_queryset().select_related("owner", "department").prefetch_related("tags")
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        hidden = hidden_fields(user, Customer)
-        columns = self.get_columns()
-        query = self.request.GET.copy()
-        for key in ("page", "view"):
-            query.pop(key, None)
         return {
             **super().get_context_data(**kwargs),
-            "columns": [(name, Customer._meta.get_field(name).verbose_name) for name in columns],
-            "all_columns": [(name, Customer._meta.get_field(name).verbose_name, name in columns)
-                            for name in LIST_COLUMNS if name not in hidden],
-            "sortable": SORTABLE_COLUMNS,
-            "sort": self.get_sort(),
-            "saved_views": SavedView.objects.filter(user=user, list_key=LIST_KEY),
-            "current_view": self.current_view,
-            "current_query": query.urlencode(),
             "tags": Tag.objects.all(),
             "users": User.objects.filter(is_active=True),
             "can_create": user.has_module_perm("customers", "create"),
@@ -139,46 +97,23 @@ class CustomerBulkView(ModulePermissionMixin, generic.View):
         return HttpResponseRedirect(back)
 
 
-class SaveListView(ModulePermissionMixin, generic.View):
-    """Saves the list's current filters, sort and columns under a name."""
+class RecycleBinView(ScopedListView):
+    """Deleted customers the user could delete; administrators restore or purge them. Headers sort (the base
+    list view's mechanics); the columns are fixed."""
 
-    module = "customers"
-
-    def post(self, request):
-        query = request.POST.get("query", "")
-        try:
-            view = core_services.save_view(
-                actor=request.user, list_key=LIST_KEY, name=request.POST.get("name", ""), query=query,
-                columns=[c for c in request.POST.getlist("col") if c in LIST_COLUMNS],
-                is_default=bool(request.POST.get("is_default")))
-        except DomainError as error:
-            messages.error(request, error.message)
-            return HttpResponseRedirect(f"{reverse('customers:list')}?{query}")
-        messages.success(request, _("View saved."))
-        return HttpResponseRedirect(f"{reverse('customers:list')}?{view.query}&view={view.pk}")
-
-
-class DeleteListView(ModulePermissionMixin, generic.View):
-    module = "customers"
-
-    def post(self, request, pk):
-        view = get_object_or_404(SavedView, pk=pk, user=request.user)
-        core_services.delete_view(actor=request.user, view=view)
-        messages.success(request, _("View deleted."))
-        return HttpResponseRedirect(reverse("customers:list") + "?sort=-updated_at")
-
-
-class RecycleBinView(ModulePermissionMixin, generic.ListView):
-    """Deleted customers the user could delete; administrators restore or purge them."""
-
-    module = "customers"
+    model = Customer
     action = "delete"
     template_name = "customers/recycle_bin.html"
-    paginate_by = 50
+    columns = ["name", "owner", "deleted_at", "deleted_by"]
+    column_labels = {"name": gettext_lazy("Name"), "owner": gettext_lazy("Owner"),
+                     "deleted_at": gettext_lazy("Deleted at"), "deleted_by": gettext_lazy("Deleted by")}
+    sortable = {"name", "deleted_at"}
+    default_sort = "-deleted_at"
 
     def get_queryset(self):
+        # The default manager hides deleted customers: the bin reads all_objects, in the same scope.
         return (Customer.all_objects.visible_to(self.request.user, "delete").filter(deleted_at__isnull=False)
-                .select_related("deleted_by", "owner").order_by("-deleted_at", "-id"))
+                .select_related("deleted_by", "owner").order_by(*self.get_ordering()))
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs),
@@ -213,12 +148,13 @@ class CustomerDetailView(ScopedDetailView):
                      "credit_rating", "lifecycle_stage", "city", "address", "owner", "department", "first_order_at",
                      "last_follow_up_at", "next_follow_up_at", "remark", "created_at", "updated_at"]
 
+    def get_page_flags(self) -> dict:
+        return {**super().get_page_flags(), "can_unmask": self.request.user.has_module_perm("customers", "unmask")}
+
     def get_context_data(self, **kwargs):
         entries, cursor = timeline_page(self.object, self.request.user)
         return {**super().get_context_data(**kwargs), "entries": entries, "cursor": cursor,
-                "contacts": self.object.contacts.all(), "tags": self.object.tags.all(),
-                "collaborators": self.object.collaborators.all(),
-                "can_unmask": self.request.user.has_module_perm("customers", "unmask")}
+                "tags": self.object.tags.all(), "collaborators": self.object.collaborators.all()}
 
 
 class CustomerCreateView(ScopedCreateView):
@@ -376,10 +312,7 @@ class DueFollowUpListView(ModulePermissionMixin, generic.ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        end_of_today = timezone.localtime().replace(hour=23, minute=59, second=59, microsecond=999999)
-        return (Customer.objects.visible_to(self.request.user)
-                .filter(owner=self.request.user, next_follow_up_at__lte=end_of_today)
-                .order_by("next_follow_up_at", "id"))
+        return Customer.objects.visible_to(self.request.user).follow_up_due(self.request.user)
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "now": timezone.now()}

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 from django.views import generic
 
@@ -26,12 +27,22 @@ from crm.system.dictionaries import dictionary_choices, dictionary_label
 
 
 class PoolListView(ScopedListView):
-    """Customers in the public pool, longest-waiting last; a claim button on each."""
+    """Customers in the public pool, newest arrivals first; a claim button on each. Columns, sorting and saved
+    views come from ScopedListView."""
 
     model = Customer
     action = "pool"
     filterset_class = PoolFilterSet
     template_name = "customers/pool/pool_list.html"
+    list_key = "customers.pool"
+    columns = ["name", "kind", "phone", "level", "industry", "scale", "source", "city", "department",
+               "last_follow_up_at", "pool_entered_at", "created_at"]
+    default_columns = ["name", "level", "industry", "department", "last_follow_up_at", "pool_entered_at"]
+    sortable = {"name", "level", "last_follow_up_at", "pool_entered_at", "created_at"}
+    default_sort = "-pool_entered_at"
+    # The pool's headers as before the columns became choosable.
+    column_labels = {"last_follow_up_at": gettext_lazy("Last follow-up"),
+                     "pool_entered_at": gettext_lazy("In the pool since")}
 
     def get_queryset(self):
         self.filterset = PoolFilterSet(
@@ -41,7 +52,7 @@ class PoolListView(ScopedListView):
         queryset = (
             self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else self.filterset.queryset
         )
-        return queryset.select_related("department").order_by("-pool_entered_at", "-id")
+        return queryset.select_related("department").order_by(*self.get_ordering())
 
     def get_context_data(self, **kwargs):
         user = self.request.user
@@ -60,10 +71,8 @@ class PoolCustomerDetailView(CustomerDetailView):
     def get_queryset(self):
         return Customer.objects.in_pool().visible_to(self.request.user, "pool")
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(can_edit=False, can_delete=False, can_unmask=False, pool_preview=True)
-        return context
+    def get_page_flags(self) -> dict:
+        return {"can_edit": False, "can_delete": False, "can_unmask": False, "pool_preview": True}
 
 
 def _pool_customer(request, pk: int) -> Customer:
