@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from crm.core.errors import DomainError
 from crm.core.fieldperms import restrict_form, visible_field_values
+from crm.core.forms import changed_values
 from crm.core.pagination import CappedPaginator
 from crm.core.search import search_all
 
@@ -137,7 +138,7 @@ class ScopedUpdateView(ScopedFormMixin, ScopedQuerysetMixin, generic.UpdateView)
         raise NotImplementedError
 
     def perform(self, form):
-        changed = {name: form.cleaned_data[name] for name in form.changed_data if not form.fields[name].disabled}
+        changed = changed_values(form)
         # The form has already written its values onto self.object; the service gets a fresh copy so that
         # its audit diff sees the stored state.
         return self.update(self.get_object(), changed)
