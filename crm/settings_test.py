@@ -10,3 +10,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# A module of the suite's own (crm/testing_app): the platform's tests run on it, not on customers.
+INSTALLED_APPS = [*INSTALLED_APPS, "crm.testing_app"]  # noqa: F405

@@ -22,3 +22,7 @@ class AccountsConfig(AppConfig):
                     order=20),
             NavItem(_("Roles"), "accounts:role_list", "shield-lock", module="system", section="admin", order=30),
         )
+
+        from crm.audit.registry import register_audit
+
+        register_audit(record_types=("accounts.user", "accounts.department", "accounts.role"))

@@ -37,9 +37,6 @@ ROLES = {
                 lambda: _all_business(("view", "create", "edit"), STAFF_EXCLUDED), []),
 }
 
-# Most customers a holder of the role may own from the public pool at once (other roles: no limit).
-POOL_CLAIM_LIMITS = {"sales_rep": 20}
-
 DEPARTMENTS = [  # (code, name, parent code)
     ("gm", "总经办", None),
     ("sales", "销售部", None),
@@ -71,7 +68,7 @@ def load_organisation(password: str) -> dict[str, User]:
     for code, (name, scope, permissions, denied) in ROLES.items():
         roles[code], created = Role.objects.get_or_create(
             code=code, defaults={"name": name, "data_scope": scope, "permissions": permissions(),
-                                 "denied_read_fields": denied, "pool_claim_limit": POOL_CLAIM_LIMITS.get(code)}
+                                 "denied_read_fields": denied}
         )
     users: dict[str, User] = {}
     for username, name, number, dept, role, manager, position, superuser in USERS:

@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import Department, Role, User
+from crm.accounts.role_settings import role_setting_value, role_settings
 from crm.core.permissions import field_choices, permission_choices
 
 
@@ -76,7 +78,7 @@ class RoleForm(forms.ModelForm):
     class Meta:
         model = Role
         fields = ["name", "code", "description", "data_scope", "permissions", "denied_read_fields",
-                  "denied_edit_fields", "pool_claim_limit"]
+                  "denied_edit_fields"]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -86,3 +88,33 @@ class RoleForm(forms.ModelForm):
         fields = field_choices()
         self.fields["denied_read_fields"].choices = fields
         self.fields["denied_edit_fields"].choices = fields
+        # One field per setting the modules registered; together they are the role's ``settings``.
+        self.setting_fields: dict[str, str] = {}
+        stored = self.instance.settings or {}
+        for setting in role_settings():
+            name = "setting_" + setting.code.replace(".", "__")
+            self.setting_fields[name] = setting.code
+            self.fields[name] = setting.form_field()
+            self.initial.setdefault(name, role_setting_value(stored, setting.code))
+
+    @cached_property
+    def changed_data(self) -> list[str]:
+        """The settings' fields are changes of one value, ``settings``."""
+        fields = super().changed_data
+        changed = [name for name in fields if name not in self.setting_fields]
+        if any(name in self.setting_fields for name in fields):
+            changed.append("settings")
+        return changed
+
+    def clean(self):
+        cleaned = super().clean()
+        settings = dict(self.instance.settings or {})
+        for name, code in self.setting_fields.items():
+            if name in cleaned:
+                settings[code] = cleaned.pop(name)
+        cleaned["settings"] = settings
+        return cleaned
+
+    def setting_rows(self):
+        """The bound fields of the registered settings, for the template."""
+        return [self[name] for name in self.setting_fields]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.functional import cached_property
@@ -77,7 +79,8 @@ class Department(TimeStampedModel):
 class Role(TimeStampedModel):
     """What its holders may do (``permissions``: "module.action" codes) and which records (``data_scope``).
 
-    Field-level rules name fields as "app_label.model.field".
+    Field-level rules name fields as "app_label.model.field". ``settings`` holds the values of the per-role
+    settings modules register; read a user's with ``user.role_setting(code)``.
     """
 
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -88,10 +91,8 @@ class Role(TimeStampedModel):
                                   default=DataScope.OWN)
     denied_read_fields = models.JSONField(_("fields hidden"), default=list, blank=True)
     denied_edit_fields = models.JSONField(_("fields read-only"), default=list, blank=True)
-    pool_claim_limit = models.PositiveIntegerField(
-        _("public pool claim limit"), null=True, blank=True,
-        help_text=_("Most customers a holder may own from the public pool at once; empty means no limit."),
-    )
+    # {code: value} of the settings modules registered (crm.accounts.role_settings), e.g. a claim limit.
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -144,7 +145,7 @@ class User(AbstractUser):
     @cached_property
     def _role_rows(self) -> list[dict]:
         return list(self.roles.values("permissions", "data_scope", "denied_read_fields",
-                                      "denied_edit_fields", "pool_claim_limit"))
+                                      "denied_edit_fields", "settings"))
 
     @cached_property
     def module_permissions(self) -> frozenset[str]:
@@ -184,12 +185,11 @@ class User(AbstractUser):
         fields = self._field_rule("denied_edit_fields") | self._field_rule("denied_read_fields")
         return {f[len(prefix):] for f in fields if f.lower().startswith(prefix)}
 
-    @property
-    def pool_claim_limit(self) -> int | None:
-        limits = [row["pool_claim_limit"] for row in self._role_rows]
-        if self.is_superuser or not limits or None in limits:
-            return None
-        return max(limits)
+    def role_setting(self, code: str) -> Any:
+        """This user's value of a registered per-role setting: their roles' values, combined by the setting."""
+        from crm.accounts.role_settings import combined_value
+
+        return combined_value(code, (row["settings"] for row in self._role_rows), is_superuser=self.is_superuser)
 
     def subordinate_ids(self) -> list[int]:
         """Everyone who reports to this user, directly or through other managers."""

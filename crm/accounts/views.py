@@ -26,6 +26,7 @@ from crm.accounts.forms import (
 )
 from crm.accounts.models import DATA_SCOPE_LABELS, Department, Role, User
 from crm.core.errors import DomainError
+from crm.core.forms import changed_values
 from crm.core.permissions import ACTIONS, modules
 from crm.core.views import ModulePermissionMixin, ServiceFormMixin
 
@@ -76,8 +77,7 @@ class ProfileView(LoginRequiredMixin, ServiceFormMixin, generic.UpdateView):
         return User.objects.get(pk=self.request.user.pk)
 
     def perform(self, form):
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        return services.update_user(actor=self.request.user, user=self.get_object(), data=changed)
+        return services.update_user(actor=self.request.user, user=self.get_object(), data=changed_values(form))
 
 
 # --- Admin pages: users, departments, roles (need the "system" module permission) ---------------------------
@@ -132,8 +132,7 @@ class UserUpdateView(SystemPermissionMixin, ServiceFormMixin, generic.UpdateView
     success_url = reverse_lazy("accounts:user_list")
 
     def perform(self, form):
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        return services.update_user(actor=self.request.user, user=self.get_object(), data=changed)
+        return services.update_user(actor=self.request.user, user=self.get_object(), data=changed_values(form))
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "title": _("Edit user %(name)s") % {"name": self.object},
@@ -201,8 +200,8 @@ class DepartmentUpdateView(SystemPermissionMixin, ServiceFormMixin, generic.Upda
     success_url = reverse_lazy("accounts:department_list")
 
     def perform(self, form):
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        return services.update_department(actor=self.request.user, department=self.get_object(), data=changed)
+        return services.update_department(actor=self.request.user, department=self.get_object(),
+                                          data=changed_values(form))
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "title": _("Edit department %(name)s") % {
@@ -274,8 +273,7 @@ class RoleUpdateView(RoleFormMixin, generic.UpdateView):
     action = "edit"
 
     def perform(self, form):
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        return services.update_role(actor=self.request.user, role=self.get_object(), data=changed)
+        return services.update_role(actor=self.request.user, role=self.get_object(), data=changed_values(form))
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs),

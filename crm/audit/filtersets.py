@@ -1,20 +1,19 @@
 import django_filters
-from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import User
 from crm.audit.models import AuditEvent
+from crm.audit.registry import action_choices, record_type_queryset
 
 
 class AuditEventFilterSet(django_filters.FilterSet):
     """Shared by the audit viewer page and GET /api/v1/audit-events/."""
 
     actor = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("User"))
-    action = django_filters.ChoiceFilter(choices=AuditEvent.Action.choices, label=_("Action"))
-    content_type = django_filters.ModelChoiceFilter(
-        queryset=ContentType.objects.filter(app_label__in=["accounts", "customers", "system", "notifications"]),
-        label=_("Record type"))
+    # Both lists are what the modules registered (crm.audit.registry), read per request.
+    action = django_filters.ChoiceFilter(choices=action_choices, label=_("Action"))
+    content_type = django_filters.ModelChoiceFilter(queryset=record_type_queryset, label=_("Record type"))
     object_id = django_filters.CharFilter(label=_("Record id"))
     date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("From"))
     date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"))

@@ -7,8 +7,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crm.audit.registry import action_choices
+
 
 class AuditEvent(models.Model):
+    # The platform's actions; a module registers its own with crm.audit.registry.register_audit.
     class Action(models.TextChoices):
         CREATE = "create", _("Created")
         UPDATE = "update", _("Updated")
@@ -24,9 +27,6 @@ class AuditEvent(models.Model):
         MERGE = "merge", _("Merged")
         PURGE = "purge", _("Purged")
         ERASE = "erase", _("Erased personal data")
-        POOL_RETURN = "pool_return", _("Returned to the pool")
-        POOL_RELEASE = "pool_release", _("Released to the pool")
-        POOL_CLAIM = "pool_claim", _("Claimed from the pool")
         OTHER = "other", _("Other")
 
     created_at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
@@ -34,7 +34,7 @@ class AuditEvent(models.Model):
                               on_delete=models.SET_NULL, related_name="+")
     # Kept as text too, so failed log-ins with unknown names and deleted users still read well.
     actor_name = models.CharField(_("user name"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    action = models.CharField(_("action"), max_length=20, choices=action_choices, db_index=True)
     content_type = models.ForeignKey(ContentType, verbose_name=_("record type"), null=True, blank=True,
                                      on_delete=models.SET_NULL, related_name="+")
     object_id = models.CharField(_("record id"), max_length=64, blank=True, db_index=True)

@@ -13,8 +13,13 @@ from django.db import models
 from crm.audit.models import AuditEvent
 from crm.core.request_context import current_ip, current_request_id
 
-# Fields never worth a history line.
-_SKIPPED_FIELDS = {"updated_at", "created_at", "password", "last_login", "search_text", "name_key", "pool_warned_at"}
+# Fields of any model never worth a history line; a model names its own in ``audit_exclude`` (derived columns,
+# bookkeeping), e.g. ``audit_exclude = ("search_text",)``.
+_SKIPPED_FIELDS = frozenset({"updated_at", "created_at", "password", "last_login"})
+
+
+def _skipped_fields(model: type[models.Model]) -> frozenset[str]:
+    return _SKIPPED_FIELDS.union(getattr(model, "audit_exclude", ()))
 
 
 def _plain(value: Any) -> Any:
@@ -31,8 +36,9 @@ def _plain(value: Any) -> Any:
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The audited state of a record: its concrete fields, foreign keys shown by their target's name."""
     state: dict[str, Any] = {}
+    skipped = _skipped_fields(type(instance))
     for field in instance._meta.concrete_fields:
-        if field.name in _SKIPPED_FIELDS:
+        if field.name in skipped:
             continue
         if field.is_relation:
             pk = getattr(instance, field.attname)

@@ -14,3 +14,7 @@ class CareConfig(AppConfig):
         # Plans send mail to customers in the company's name: the demo roles give this to managers and admins.
         register_module(Module(code="care", label=_("Customer care"), actions=("view", "create", "edit", "delete")))
         register_nav(NavItem(_("Customer care"), "care:plans", "gift", module="care", order=40))
+
+        from crm.audit.registry import register_audit
+
+        register_audit(record_types=("care.careplan", "care.greetingday"))

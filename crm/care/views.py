@@ -11,6 +11,7 @@ from crm.care.filtersets import CareLogFilterSet, CarePlanFilterSet
 from crm.care.forms import CarePlanForm, GreetingDayForm
 from crm.care.models import CareLog, CarePlan, GreetingDay
 from crm.core.errors import DomainError
+from crm.core.forms import changed_values
 from crm.core.views import (
     ModulePermissionMixin,
     ScopedCreateView,
@@ -152,8 +153,7 @@ class GreetingDayUpdateView(ModulePermissionMixin, ServiceFormMixin, generic.Upd
     template_name = "accounts/form.html"
 
     def perform(self, form):
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        return services.update_greeting_day(actor=self.request.user, day=self.get_object(), data=changed)
+        return services.update_greeting_day(actor=self.request.user, day=self.get_object(), data=changed_values(form))
 
     def get_success_url(self):
         return reverse("care:days")

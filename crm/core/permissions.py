@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-ACTIONS: dict[str, Promise] = {
+ACTIONS: dict[str, Promise | str] = {
     "view": _("View"),
     "create": _("Create"),
     "edit": _("Edit"),
@@ -21,8 +21,14 @@ ACTIONS: dict[str, Promise] = {
     "approve": _("Approve"),
     "assign": _("Assign"),
     "unmask": _("See sensitive data"),
-    "pool": _("Use the public pool"),
 }
+# What a module offers unless it says otherwise; a module's own actions (customers' "pool") come on top.
+DEFAULT_ACTIONS = tuple(ACTIONS)
+
+
+def register_action(code: str, label: Promise | str) -> None:
+    """An action of a module's own, e.g. customers' ``pool``; the module lists it in its ``Module.actions``."""
+    ACTIONS[code] = label
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,7 @@ class Module:
 
     code: str
     label: Promise | str
-    actions: tuple[str, ...] = tuple(ACTIONS)
+    actions: tuple[str, ...] = DEFAULT_ACTIONS
     # "app_label.model_name" -> names of fields a role may be denied reading or editing.
     protected_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     admin_only: bool = False
@@ -41,6 +47,9 @@ _modules: dict[str, Module] = {}
 
 
 def register_module(module: Module) -> Module:
+    unknown = set(module.actions) - set(ACTIONS)
+    if unknown:
+        raise ValueError(f"module {module.code!r}: register the actions {sorted(unknown)} first")
     _modules[module.code] = module
     return module
 

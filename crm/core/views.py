@@ -27,6 +27,7 @@ from crm.core.dashboard import render_widgets
 from crm.core.errors import DomainError
 from crm.core.exports import ExportSpec, export_response, filters_for_audit
 from crm.core.fieldperms import hidden_fields, restrict_form, visible_field_values
+from crm.core.forms import changed_values
 from crm.core.models import SavedView
 from crm.core.pagination import CappedPaginator, with_tiebreak
 from crm.core.panels import render_panels
@@ -351,7 +352,7 @@ class ScopedUpdateView(ScopedFormMixin, ScopedQuerysetMixin, generic.UpdateView)
         raise NotImplementedError
 
     def perform(self, form):
-        changed = {name: form.cleaned_data[name] for name in form.changed_data if not form.fields[name].disabled}
+        changed = changed_values(form)
         # The form has already written its values onto self.object; the service gets a fresh copy so that
         # its audit diff sees the stored state.
         return self.update(self.get_object(), changed)

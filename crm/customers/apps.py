@@ -9,15 +9,33 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from crm.core.navigation import NavItem, register_nav
-        from crm.core.permissions import Module, register_module
+        from crm.core.permissions import DEFAULT_ACTIONS, Module, register_action, register_module
         from crm.core.search import register_search
+        from crm.customers.dictionaries import register_dictionaries
         from crm.customers.search import CONTACTS, PROVIDER
 
+        register_action("pool", _("Use the public pool"))
         register_module(Module(
             code="customers",
             label=_("Customers"),
+            actions=(*DEFAULT_ACTIONS, "pool"),
             protected_fields={"customers.customer": ("phone", "email", "address", "remark")},
         ))
+        register_dictionaries()
+
+        from crm.accounts.role_settings import register_role_setting
+        from crm.customers.role_settings import POOL_CLAIM_LIMIT
+
+        register_role_setting(POOL_CLAIM_LIMIT)
+
+        from crm.audit.registry import register_audit
+        from crm.customers.models import PoolAuditAction
+
+        register_audit(
+            record_types=("customers.customer", "customers.contact", "customers.activity", "customers.poolrule",
+                          "customers.lifecyclepolicy"),
+            actions=dict(PoolAuditAction.choices),
+        )
         register_nav(
             NavItem(_("Customers"), "customers:list", "building", module="customers", order=10),
             NavItem(_("Follow-ups due"), "customers:due", "telephone", module="customers", order=15),

@@ -12,8 +12,10 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
+from crm.accounts.models import Role
 from crm.customers import services
 from crm.customers.models import Customer, LifecyclePolicy, PoolRule
+from crm.customers.role_settings import POOL_CLAIM_LIMIT
 from crm.customers.services.lifecycle import refresh_lifecycle_stages
 from crm.customers.services.pool import release_to_pool
 
@@ -53,10 +55,18 @@ REPS = ("sales1", "sales2", "manager")
 POOL_RULES = [("", 60, 7), ("A", 120, 14), ("D", 30, 5)]
 
 
+# Most customers a holder of the role may own from the public pool at once (other roles: no limit).
+POOL_CLAIM_LIMITS = {"sales_rep": 20}
+
+
 def load_pool_rules() -> None:
     for level, days, warn_days in POOL_RULES:
         PoolRule.objects.get_or_create(level=level, defaults={"days": days, "warn_days": warn_days})
     LifecyclePolicy.current()
+    for role in Role.objects.filter(code__in=POOL_CLAIM_LIMITS):
+        if POOL_CLAIM_LIMIT.code not in role.settings:  # an admin's own choice stays
+            role.settings = {**role.settings, POOL_CLAIM_LIMIT.code: POOL_CLAIM_LIMITS[role.code]}
+            role.save(update_fields=["settings"])
 
 
 @transaction.atomic

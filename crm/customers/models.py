@@ -74,6 +74,8 @@ class Customer(ScopedModel):
     module = "customers"
     # Soft-deleted customers keep their related records, so a restore brings everything back.
     soft_delete = True
+    # Derived columns and bookkeeping: not worth a line in the audit trail (crm.audit.services.snapshot).
+    audit_exclude = ("search_text", "name_key", "pool_warned_at")
 
     class Kind(models.TextChoices):
         COMPANY = "company", _("Company")
@@ -231,6 +233,7 @@ class Contact(TimeStampedModel):
     module = "customers"
     scope_through = "customer"
     SENSITIVE_FIELDS = ("mobile", "email", "id_number")
+    audit_exclude = ("search_text",)
 
     class Gender(models.TextChoices):
         UNKNOWN = "", _("Unknown")
@@ -361,6 +364,14 @@ class PoolRule(TimeStampedModel):
     def clean(self):
         if self.days is not None and self.warn_days is not None and self.warn_days >= self.days:
             raise ValidationError({"warn_days": _("The warning must come before the customer is returned.")})
+
+
+class PoolAuditAction(models.TextChoices):
+    """The audit actions customers adds to the platform's (registered in CustomersConfig.ready())."""
+
+    POOL_RETURN = "pool_return", _("Returned to the pool")
+    POOL_RELEASE = "pool_release", _("Released to the pool")
+    POOL_CLAIM = "pool_claim", _("Claimed from the pool")
 
 
 class PoolMovement(models.Model):

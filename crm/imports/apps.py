@@ -13,3 +13,7 @@ class ImportsConfig(AppConfig):
         # Each app that can import its records says so in its own ``importers.py`` (customers now; leads and
         # products later), which registers an Importer; nothing here has to change when one is added.
         autodiscover_modules("importers")
+
+        from crm.audit.registry import register_audit
+
+        register_audit(record_types=("imports.importjob",))

@@ -15,3 +15,7 @@ class SystemConfig(AppConfig):
             NavItem(_("Holidays"), "system:holidays", "calendar-event", module="system", section="admin", order=65),
             NavItem(_("Settings"), "system:settings", "gear", module="system", section="admin", order=70),
         )
+
+        from crm.audit.registry import register_audit
+
+        register_audit(record_types=("system.dictionaryitem", "system.systemsettings", "system.holiday"))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -11,23 +13,35 @@ from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-KINDS: dict[str, Promise | str] = {
-    "customer_type": _("Customer types"),
-    "industry": _("Industries"),
-    "source": _("Sources"),
-    "customer_level": _("Customer levels"),
-    "company_scale": _("Company sizes"),
-    "credit_rating": _("Credit ratings"),
-    "follow_up_type": _("Follow-up types"),
-    "opportunity_stage": _("Opportunity stages"),
-    "loss_reason": _("Loss reasons"),
-    "release_reason": _("Pool release reasons"),
-    "ticket_category": _("Ticket categories"),
-}
+# Suggested items of a kind: (code, Chinese label, English label), in their order.
+SeedItem = tuple[str, str, str]
 
 
-def register_kind(code: str, label: Promise | str) -> None:
+@dataclass(frozen=True)
+class DictionaryKind:
+    """One picklist a module owns, e.g. ``industry``; ``seed`` is what `crm demo` starts it with."""
+
+    code: str
+    label: Promise | str
+    seed: tuple[SeedItem, ...] = ()
+
+
+# code -> label of every registered kind: the admin page, the API and field messages read it. Empty until the
+# modules' ready() registered theirs: the platform owns no picklist of its own.
+KINDS: dict[str, Promise | str] = {}
+_kinds: dict[str, DictionaryKind] = {}
+
+
+def register_kind(code: str, label: Promise | str, seed: Iterable[SeedItem] = ()) -> DictionaryKind:
+    """Called from a module's AppConfig.ready(): the kind appears on the dictionary page and in the API."""
+    kind = DictionaryKind(code, label, tuple(seed))
+    _kinds[code] = kind
     KINDS[code] = label
+    return kind
+
+
+def registered_kinds() -> list[DictionaryKind]:
+    return list(_kinds.values())
 
 
 def dictionary_choices(kind: str, include_inactive: bool = False) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views import generic
 
+from crm.core.forms import changed_values
 from crm.core.views import ModulePermissionMixin, ServiceFormMixin
 from crm.system import services
 from crm.system.dictionaries import KINDS
@@ -20,8 +21,9 @@ class DictionaryListView(SystemMixin, generic.ListView):
     template_name = "system/dictionary_list.html"
 
     def get_queryset(self):
-        self.kind = self.request.GET.get("kind") if self.request.GET.get("kind") in KINDS else next(iter(KINDS))
-        return DictionaryItem.objects.filter(kind=self.kind)
+        # Only registered kinds: items left behind by a module that is gone do not show.
+        self.kind = self.request.GET.get("kind") if self.request.GET.get("kind") in KINDS else next(iter(KINDS), "")
+        return DictionaryItem.objects.filter(kind=self.kind) if self.kind else DictionaryItem.objects.none()
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "kinds": KINDS, "kind": self.kind}
@@ -52,8 +54,8 @@ class DictionaryItemUpdateView(SystemMixin, ServiceFormMixin, generic.UpdateView
     template_name = "accounts/form.html"
 
     def perform(self, form):
-        changed = {name: form.cleaned_data[name] for name in form.changed_data if not form.fields[name].disabled}
-        return services.update_dictionary_item(actor=self.request.user, item=self.get_object(), data=changed)
+        return services.update_dictionary_item(actor=self.request.user, item=self.get_object(),
+                                               data=changed_values(form))
 
     def get_success_url(self):
         return f"{reverse('system:dictionaries')}?kind={self.object.kind}"

@@ -74,6 +74,7 @@ def test_admin_creates_department_role_and_user_who_then_logs_in(org, page, logi
     page.check("#perm-customers\\.view")
     page.check("#perm-customers\\.create")
     page.check("#perm-customers\\.edit")
+    page.get_by_label("公海领取上限").fill("15")  # a setting customers registered on every role
     page.click("#save")
     page.wait_for_url(re.compile(r"/system/roles/$"))
 
@@ -89,6 +90,7 @@ def test_admin_creates_department_role_and_user_who_then_logs_in(org, page, logi
     page.wait_for_url(re.compile(r"/system/users/$"))
     user = User.objects.get(username="east1")
     assert user.effective_data_scope == "department_tree" and user.department.name == "华东大区"
+    assert user.role_setting("customers.pool_claim_limit") == 15
 
     page.click("#user-menu")
     page.click("#logout")

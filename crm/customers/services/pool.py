@@ -37,10 +37,10 @@ from django.utils.translation import ngettext
 
 from crm.accounts.models import User
 from crm.audit import services as audit
-from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
 from crm.core.timeline import TimelineEntry
-from crm.customers.models import Customer, PoolMovement, PoolRule
+from crm.customers.models import Customer, PoolAuditAction, PoolMovement, PoolRule
+from crm.customers.role_settings import POOL_CLAIM_LIMIT
 from crm.notifications.models import Notification
 from crm.notifications.services import notify
 
@@ -141,7 +141,7 @@ def return_idle_customers(now: dt.datetime | None = None) -> int:
                 for pk, owner, name in batch:
                     audit.record_event(
                         actor=None,
-                        action=AuditEvent.Action.POOL_RETURN,
+                        action=PoolAuditAction.POOL_RETURN,
                         instance=Customer(pk=pk, name=name),
                         message=reason,
                         changes={"owner": [owners.get(owner, str(owner)), None]},
@@ -260,11 +260,16 @@ def claimed_count(user: User) -> int:
     return Customer.objects.filter(owner=user, claimed_at__isnull=False).count()
 
 
+def claim_limit(user: User) -> int | None:
+    """Most customers the user may hold from the pool (None: no limit), the most generous of their roles."""
+    return user.role_setting(POOL_CLAIM_LIMIT.code)
+
+
 def _check_claim_limit(user: User, *, for_someone_else: bool = False) -> None:
     # Locking the holder's row serialises their claims (PostgreSQL), so two at once cannot both pass the limit;
     # SQLite serialises writing transactions anyway.
     list(User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True))
-    limit = user.pool_claim_limit
+    limit = claim_limit(user)
     if limit is not None and claimed_count(user) >= limit:
         if for_someone_else:
             raise DomainError(
@@ -321,7 +326,7 @@ def claim_from_pool(*, actor: User, customer: Customer, now: dt.datetime | None 
     _take_out_of_pool(customer, actor, now)
     PoolMovement.objects.create(customer=customer, action=PoolMovement.Action.CLAIMED, actor=actor)
     audit.record_event(
-        actor=actor, action=AuditEvent.Action.POOL_CLAIM, instance=customer, changes={"owner": [None, str(actor)]}
+        actor=actor, action=PoolAuditAction.POOL_CLAIM, instance=customer, changes={"owner": [None, str(actor)]}
     )
     return customer
 
@@ -340,7 +345,7 @@ def assign_from_pool(*, actor: User, customer: Customer, owner: User, now: dt.da
     PoolMovement.objects.create(customer=customer, action=PoolMovement.Action.ASSIGNED, actor=actor)
     audit.record_event(
         actor=actor,
-        action=AuditEvent.Action.POOL_CLAIM,
+        action=PoolAuditAction.POOL_CLAIM,
         instance=customer,
         changes={"owner": [None, str(owner)]},
         message=_("Assigned from the pool to %(owner)s") % {"owner": owner},
@@ -394,7 +399,7 @@ def release_to_pool(*, actor: User, customer: Customer, reason: str, now: dt.dat
     if collaborators:
         changes["collaborators"] = [collaborators, []]
     audit.record_event(
-        actor=actor, action=AuditEvent.Action.POOL_RELEASE, instance=customer, changes=changes, message=reason
+        actor=actor, action=PoolAuditAction.POOL_RELEASE, instance=customer, changes=changes, message=reason
     )
     return customer
 

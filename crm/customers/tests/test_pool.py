@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.models import Role
 from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
-from crm.customers.models import Customer, LifecyclePolicy, PoolMovement, PoolRule
+from crm.customers.models import Customer, LifecyclePolicy, PoolAuditAction, PoolMovement, PoolRule
 from crm.customers.services import create_customer, delete_customer, log_activity
 from crm.customers.services.pool import (
     assign_from_pool,
@@ -69,7 +69,9 @@ def return_idle_customers_for(customer: Customer) -> None:
 
 
 def set_claim_limit(user, limit):
-    Role.objects.filter(users=user).update(pool_claim_limit=limit)
+    for role in Role.objects.filter(users=user):
+        role.settings = {**role.settings, "customers.pool_claim_limit": limit}
+        role.save(update_fields=["settings"])
     user.__dict__.pop("_role_rows", None)
 
 
@@ -111,7 +113,7 @@ def test_a_return_is_recorded_in_the_pool_history_and_the_audit_trail(rules, rep
 
     movement = PoolMovement.objects.get(customer=customer)
     assert (movement.action, movement.actor, movement.previous_owner) == (PoolMovement.Action.RETURNED, None, rep)
-    event = AuditEvent.objects.get(object_id=str(customer.pk), action=AuditEvent.Action.POOL_RETURN)
+    event = AuditEvent.objects.get(object_id=str(customer.pk), action=PoolAuditAction.POOL_RETURN)
     assert event.actor is None and event.changes["owner"] == [str(rep), None]
     assert not customer.collaborators.exists()  # the old team lets go too
     notice = Notification.objects.get(recipient=rep)
@@ -180,7 +182,7 @@ def test_a_rep_of_another_department_claims_a_pool_customer(rules, rep, other_re
     assert not Customer.objects.visible_to(rep).filter(pk=customer.pk).exists()
     movement = PoolMovement.objects.filter(customer=customer).first()
     assert (movement.action, movement.actor) == (PoolMovement.Action.CLAIMED, other_rep)
-    event = AuditEvent.objects.get(object_id=str(customer.pk), action=AuditEvent.Action.POOL_CLAIM)
+    event = AuditEvent.objects.get(object_id=str(customer.pk), action=PoolAuditAction.POOL_CLAIM)
     assert event.actor == other_rep and event.changes["owner"] == [None, str(other_rep)]
 
 
@@ -287,7 +289,7 @@ def test_a_release_is_recorded_with_its_reason(rep):
         rep,
         "长期联系不上",
     )
-    event = AuditEvent.objects.get(object_id=str(customer.pk), action=AuditEvent.Action.POOL_RELEASE)
+    event = AuditEvent.objects.get(object_id=str(customer.pk), action=PoolAuditAction.POOL_RELEASE)
     assert event.actor == rep and event.message == "长期联系不上"
     with pytest.raises(DomainError):
         release_to_pool(actor=rep, customer=customer, reason="again")

@@ -11,6 +11,7 @@ from django.views import generic
 
 from crm.accounts.models import User
 from crm.core.errors import DomainError
+from crm.core.forms import changed_values
 from crm.core.timeline import timeline_page
 from crm.core.views import (
     ModulePermissionMixin,
@@ -239,8 +240,7 @@ class ContactUpdateView(ContactFormMixin, generic.UpdateView):
         return form
 
     def perform(self, form):
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
-        return services.update_contact(actor=self.request.user, contact=self.get_object(), data=changed)
+        return services.update_contact(actor=self.request.user, contact=self.get_object(), data=changed_values(form))
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "customer": self.object.customer}

@@ -59,7 +59,7 @@ class PoolListView(ScopedListView):
         return {
             **super().get_context_data(**kwargs),
             "claimed": pool.claimed_count(user),
-            "limit": user.pool_claim_limit,
+            "limit": pool.claim_limit(user),
         }
 
 

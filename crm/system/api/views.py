@@ -21,11 +21,15 @@ class ReadForAllWriteForAdmins(permissions.BasePermission):
 
 class DictionaryItemSerializer(serializers.ModelSerializer):
     label = serializers.CharField(read_only=True)
-    kind = serializers.ChoiceField(choices=list(KINDS))
+    kind = serializers.ChoiceField(choices=[])
 
     class Meta:
         model = DictionaryItem
         fields = ["id", "kind", "code", "label", "label_zh", "label_en", "sort_order", "color", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = list(KINDS)  # what the modules registered, read when asked
 
 
 class DictionaryItemViewSet(UserLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
@@ -39,7 +43,7 @@ class DictionaryItemViewSet(UserLanguageMixin, mixins.ListModelMixin, mixins.Ret
     ordering_fields = ["sort_order", "code"]
 
     def get_queryset(self):
-        items = DictionaryItem.objects.all()
+        items = DictionaryItem.objects.filter(kind__in=list(KINDS))
         if not self.request.user.has_module_perm("system", "view"):
             items = items.filter(is_active=True)
         return items

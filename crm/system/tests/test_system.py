@@ -92,3 +92,39 @@ def test_demo_data_loads_twice_without_duplicates(org):
     demo.load(org)
     assert (DictionaryItem.objects.count(), Holiday.objects.count()) == counts
     assert SystemSettings.current().company_name == "示例科技有限公司"
+
+
+# --- Kinds are what modules register -------------------------------------------------------------------------
+
+
+def test_the_dictionary_kinds_are_those_the_modules_registered():
+    from crm.system.dictionaries import KINDS, registered_kinds
+
+    assert list(KINDS) == [kind.code for kind in registered_kinds()]
+    assert {"industry", "customer_level", "release_reason"} <= set(KINDS)  # customers' own
+    assert "project_status" in KINDS  # the suite's module registered one too
+    assert not {"opportunity_stage", "loss_reason", "ticket_category"} & set(KINDS)  # no module owns these yet
+
+
+def test_the_demo_seeds_each_kind_with_the_items_its_module_registered(dictionaries):
+    assert dictionary_choices("project_status") == [("open", "进行中"), ("done", "已完成")]
+    assert not DictionaryItem.objects.filter(kind__in=["opportunity_stage", "ticket_category"]).exists()
+
+
+def test_the_dictionary_page_and_api_offer_only_registered_kinds(client_for, api_client_for, admin_user,
+                                                                  dictionaries):
+    DictionaryItem.objects.create(kind="ticket_category", code="complaint", label_zh="投诉", label_en="Complaint")
+    client = client_for(admin_user)
+    with translation.override("en"):
+        page = client.get(reverse("system:dictionaries"), {"kind": "ticket_category"},
+                          HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Project statuses" in page and "Industries" in page
+    assert "Opportunity stages" not in page and "Ticket categories" not in page and "投诉" not in page
+    api = api_client_for(admin_user)
+    assert api.get("/api/v1/dictionaries/", {"kind": "ticket_category"}).json()["results"] == []
+    response = api.post("/api/v1/dictionaries/", {"kind": "ticket_category", "code": "repair", "label_zh": "维修",
+                                                  "label_en": "Repair"}, format="json")
+    assert response.status_code == 400 and "kind" in response.json()["error"]["fields"]
+    response = api.post("/api/v1/dictionaries/", {"kind": "project_status", "code": "paused", "label_zh": "暂停",
+                                                  "label_en": "Paused"}, format="json")
+    assert response.status_code == 201
