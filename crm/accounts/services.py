@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from crm.accounts.models import Department, Role, User
 from crm.audit import services as audit
@@ -65,6 +66,40 @@ def set_password(*, actor: User, user: User, password: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record_event(actor=actor, action=AuditEvent.Action.PASSWORD_CHANGE, instance=user)
+
+
+# --- API tokens: one per user (DRF's authtoken); the key itself never reaches the audit trail ---------------
+
+@transaction.atomic
+def obtain_api_token(*, user: User) -> Token:
+    """The user's token for ``Authorization: Token …``, made the first time they ask for one."""
+    token, created = Token.objects.get_or_create(user=user)
+    if created:
+        audit.record_event(actor=user, action=AuditEvent.Action.UPDATE, instance=user,
+                           message=_("API token created"))
+    return token
+
+
+@transaction.atomic
+def regenerate_api_token(*, actor: User, user: User) -> Token:
+    """Replaces the user's token with a new key: the old key stops working at once."""
+    # The user row serialises two regenerations at once (each would otherwise insert a token for the user).
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    replaced, _count = Token.objects.filter(user=user).delete()
+    token = Token.objects.create(user=user)
+    audit.record_event(actor=actor, action=AuditEvent.Action.UPDATE, instance=user,
+                       message=_("API token replaced") if replaced else _("API token created"))
+    return token
+
+
+@transaction.atomic
+def revoke_api_token(*, actor: User, user: User) -> bool:
+    """Deletes the user's token; False when there was none (nothing is written then)."""
+    deleted, _count = Token.objects.filter(user=user).delete()
+    if deleted:
+        audit.record_event(actor=actor, action=AuditEvent.Action.UPDATE, instance=user,
+                           message=_("API token revoked"))
+    return bool(deleted)
 
 
 @transaction.atomic

@@ -8,7 +8,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import generic
 
 from crm.accounts import services
+from crm.accounts.filtersets import UserFilterSet
 from crm.accounts.forms import (
     DepartmentForm,
     ProfileForm,
@@ -92,17 +93,8 @@ class UserListView(SystemPermissionMixin, generic.ListView):
 
     def get_queryset(self):
         users = User.objects.select_related("department", "manager").prefetch_related("roles")
-        params = self.request.GET
-        if q := params.get("q", "").strip():
-            users = users.filter(Q(username__icontains=q) | Q(name__icontains=q) | Q(employee_no__icontains=q)
-                                 | Q(phone__icontains=q) | Q(email__icontains=q))
-        if (department := params.get("department", "")).isdigit():
-            users = users.filter(department_id=department)
-        if (role := params.get("role", "")).isdigit():
-            users = users.filter(roles=role)
-        if params.get("active") in {"0", "1"}:
-            users = users.filter(is_active=params["active"] == "1")
-        return users
+        # A malformed filter value is left out (the API answers it with a 400); the others still apply.
+        return UserFilterSet(self.request.GET, queryset=users, request=self.request).qs
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "departments": Department.objects.all(),

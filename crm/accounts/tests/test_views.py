@@ -166,3 +166,25 @@ def test_a_role_change_is_audited_field_by_field(client_for, admin_user):
     )
     event = AuditEvent.objects.filter(action="update", object_id=str(role.pk)).latest("id")
     assert event.changes["data_scope"] == ["own", "department"]
+
+
+@pytest.mark.parametrize("url_name", ["accounts:user_list", "accounts:department_list", "accounts:role_list"])
+def test_admin_list_pages_cost_the_same_queries_for_more_rows(client_for, admin_user, url_name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(admin_user)
+    client.get(reverse(url_name))
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(url_name)).status_code == 200
+        return len(queries)
+
+    before = count()
+    rep_role, sales1 = Role.objects.get(code="sales_rep"), Department.objects.get(code="sales1")
+    for n in range(5):
+        department = Department.objects.create(name=f"小组{n}", parent=sales1, head=admin_user)
+        user = User.objects.create_user(username=f"extra{n}", name=f"新人{n}", department=department)
+        user.roles.add(rep_role, Role.objects.create(name=f"角色{n}", code=f"role{n}"))
+    assert count() == before

@@ -49,8 +49,9 @@ class UserLanguageMixin(_APIViewBase):
             request.LANGUAGE_CODE = language
 
 
-class ScopedViewSetMixin(UserLanguageMixin, _ViewSetBase):
-    """Querysets start from visible_to(user, action): out-of-scope ids answer 404, as in the UI."""
+class ModuleViewSetMixin(UserLanguageMixin, _ViewSetBase):
+    """Requires ``module.action`` (from the HTTP method or ``action_permissions``), as ModulePermissionMixin does
+    for pages. For records without a data scope (users, departments, roles); scoped records use the subclass."""
 
     module: str = ""
     # Extra @action names -> functional action, e.g. {"merge": "edit"}. (Not "action_map": DRF uses that name.)
@@ -64,6 +65,10 @@ class ScopedViewSetMixin(UserLanguageMixin, _ViewSetBase):
         if getattr(self, "action", None) in self.action_permissions:
             return self.action_permissions[self.action]
         return METHOD_ACTIONS.get(self.request.method or "", "view")
+
+
+class ScopedViewSetMixin(ModuleViewSetMixin):
+    """Querysets start from visible_to(user, action): out-of-scope ids answer 404, as in the UI."""
 
     def get_queryset(self):
         return self.queryset.model.objects.visible_to(self.request.user, self.required_action())
