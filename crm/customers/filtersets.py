@@ -48,7 +48,9 @@ class CustomerFilterSet(django_filters.FilterSet):
             self.filters[name].extra["choices"] = dictionary_choices(kind, include_inactive=True)
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(name__icontains=value.strip()) if value.strip() else queryset
+        value = value.strip()
+        # A customer number is matched whole, as typed or in capitals (kh2026-000001).
+        return queryset.filter(Q(name__icontains=value) | Q(number__in={value, value.upper()})) if value else queryset
 
     def filter_no_follow_up_since(self, queryset, name, value):
         return queryset.filter(Q(last_follow_up_at__date__lt=value) | Q(last_follow_up_at__isnull=True))

@@ -1,15 +1,17 @@
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views import generic
 
 from crm.core.views import ModulePermissionMixin, ServiceFormMixin
 from crm.system import services
 from crm.system.dictionaries import KINDS
-from crm.system.forms import DictionaryItemForm, HolidayForm, SystemSettingsForm
-from crm.system.models import DictionaryItem, Holiday, SystemSettings
+from crm.system.forms import DictionaryItemForm, HolidayForm, NumberSequenceForm, SystemSettingsForm
+from crm.system.models import DictionaryItem, Holiday, NumberSequence, SystemSettings
+from crm.system.numbering import SEQUENCES, preview_number
 
 
 class SystemMixin(ModulePermissionMixin):
@@ -115,3 +117,56 @@ class HolidayDeleteView(SystemMixin, generic.View):
         services.delete_holiday(actor=request.user, holiday=get_object_or_404(Holiday, pk=pk))
         messages.success(request, _("Deleted."))
         return HttpResponseRedirect(reverse("system:holidays"))
+
+
+def _sequence(code: str) -> NumberSequence:
+    """The stored sequence, or (never used yet) an unsaved one in its registered format."""
+    if code not in SEQUENCES:
+        raise Http404
+    defaults = SEQUENCES[code]
+    return NumberSequence.objects.filter(code=code).first() or NumberSequence(
+        code=code, prefix=defaults.prefix, date_part=defaults.date_part, separator=defaults.separator,
+        padding=defaults.padding, reset=defaults.reset)
+
+
+class NumberSequenceListView(SystemMixin, generic.TemplateView):
+    """Every registered document number, its format and the number it hands out next."""
+
+    template_name = "system/number_sequence_list.html"
+
+    def get_context_data(self, **kwargs):
+        sequences = [_sequence(code) for code in sorted(SEQUENCES)]
+        return {**super().get_context_data(**kwargs),
+                "rows": [(sequence, preview_number(sequence)) for sequence in sequences],
+                "can_edit": self.request.user.has_module_perm("system", "edit")}
+
+
+class NumberSequenceUpdateView(SystemMixin, ServiceFormMixin, generic.UpdateView):
+    action = "edit"
+    form_class = NumberSequenceForm
+    template_name = "system/number_sequence_form.html"
+    success_url = reverse_lazy("system:number_sequences")
+
+    def get_object(self, queryset=None):
+        return _sequence(self.kwargs["code"])
+
+    def perform(self, form):
+        return services.update_number_sequence(actor=self.request.user, code=self.kwargs["code"],
+                                               data=form.cleaned_data)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("Document number: %(label)s") % {"label": self.object}
+        context["example"] = preview_number(self.object)
+        return context
+
+
+class NumberSequencePreviewView(SystemMixin, generic.View):
+    """The live example beside the form (htmx): the next number in the format being typed, nothing saved."""
+
+    def get(self, request, code):
+        sequence = _sequence(code)
+        form = NumberSequenceForm(request.GET, instance=sequence)
+        if not form.is_valid():
+            return HttpResponse(f'<span class="text-danger">{escape(_("Fix the format to see an example."))}</span>')
+        return HttpResponse(f"<code>{escape(preview_number(form.instance))}</code>")

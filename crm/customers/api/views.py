@@ -29,7 +29,7 @@ class CustomerViewSet(ExportActionMixin, ScopedModelViewSet):
     queryset = Customer.objects.select_related("owner", "department")
     serializer_class = CustomerSerializer
     filterset_class = CustomerFilterSet
-    search_fields = ["name", "phone", "email"]
+    search_fields = ["name", "phone", "email", "=number"]
     ordering_fields = ["name", "created_at", "updated_at", "level", "last_follow_up_at", "next_follow_up_at"]
     action_permissions = {"bulk": "view", "recycle_bin": "delete", "restore": "delete", "purge": "delete"}
     RECYCLE_BIN_ACTIONS = ("recycle_bin", "restore", "purge")

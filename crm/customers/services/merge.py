@@ -4,6 +4,8 @@ A merge keeps one customer (the survivor) and moves every record that points at 
 follow-ups, pool movements and whatever later modules add (opportunities, orders, tickets…), found through
 ``Customer._meta`` so a new module is covered without an edit here. The merged customers are soft-deleted with
 ``merged_into`` set: their audit history stays readable and their old address redirects to the survivor.
+Customer numbers are not merged: the survivor keeps its own, each merged customer keeps its own on its row (so the
+trail and old documents still name it), and global search for an old number finds the survivor.
 """
 
 from __future__ import annotations
