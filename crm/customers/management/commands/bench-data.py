@@ -19,8 +19,10 @@ from pypinyin import Style, lazy_pinyin
 from crm.accounts.models import User
 from crm.core.crypto import blind_index
 from crm.core.tasks import refresh_query_statistics
+from crm.customers.apps import NUMBER_SEQUENCE
 from crm.customers.demo import CITIES, GIVEN, INDUSTRIES, LEVELS, SOURCES, SURNAMES, TRADES, WORDS
 from crm.customers.models import Contact, Customer, name_key
+from crm.system.numbering import next_numbers
 
 SUFFIX = "有限公司"
 STAGES = ["prospect", "new", "active", "active", "dormant", "lost"]
@@ -78,6 +80,9 @@ class Command(BaseCommand):
                                     f"{pinyin[surname][1]}{pinyin[given][1]}",
                         created_at=now, updated_at=now)))
             with transaction.atomic():
+                # One block of customer numbers per batch, as an import takes them.
+                for row, number in zip(rows, next_numbers(NUMBER_SEQUENCE, size), strict=True):
+                    row.number, row.search_text = number, f"{row.search_text} {number.lower()}"
                 Customer.objects.bulk_create(rows, batch_size=size)
                 for index, contact in people:
                     contact.customer_id = rows[index].pk  # the field encrypts mobile and e-mail on insert
