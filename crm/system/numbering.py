@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.apps import apps
 from django.db import connections, router
@@ -39,6 +40,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from crm.core.errors import DomainError
+
+if TYPE_CHECKING:
+    from crm.system.models import NumberSequence
 
 # A long run of numbers already used (a format changed back to an old one) is skipped in at most this many rounds.
 MAX_SKIP_ROUNDS = 50
@@ -84,7 +88,7 @@ def register_sequence(
     return SEQUENCES[code]
 
 
-def sequence_row(code: str):
+def sequence_row(code: str) -> NumberSequence:
     """The sequence's row, created with the registered defaults the first time."""
     from crm.system.models import NumberSequence
 
@@ -95,6 +99,16 @@ def sequence_row(code: str):
                   "reset": defaults.reset, "padding": defaults.padding},
     )
     return row
+
+
+def stored_or_default(code: str) -> NumberSequence:
+    """The stored sequence, or (never used yet) an unsaved one in its registered format: reading changes nothing."""
+    from crm.system.models import NumberSequence
+
+    defaults = _registered(code)
+    return NumberSequence.objects.filter(code=code).first() or NumberSequence(
+        code=code, prefix=defaults.prefix, date_part=defaults.date_part, separator=defaults.separator,
+        padding=defaults.padding, reset=defaults.reset)
 
 
 def period_of(when: dt.datetime | dt.date | None) -> str:
@@ -145,7 +159,7 @@ def next_numbers(code: str, count: int, *, when: dt.datetime | dt.date | None = 
     return numbers
 
 
-def preview_number(sequence, *, when: dt.datetime | dt.date | None = None) -> str:
+def preview_number(sequence: NumberSequence, *, when: dt.datetime | dt.date | None = None) -> str:
     """The number ``sequence`` (a NumberSequence, saved or not) would hand out next, changing nothing."""
     period = max(period_of(when), sequence.period or "")
     counter = sequence.counter + 1
@@ -176,7 +190,7 @@ def _registered(code: str) -> SequenceDefaults:
 # One statement takes the block: the row lock (PostgreSQL) or the write lock (SQLite) makes concurrent callers
 # queue, and the CASEs read the row as it is after the caller ahead committed. The period moves forward only.
 _RESERVE_SQL = """
-UPDATE system_numbersequence SET
+UPDATE {table} SET
     counter = CASE
         WHEN reset = 'yearly' AND %(year)s > substr(period, 1, 4) THEN %(count)s
         WHEN reset = 'monthly' AND %(period)s > period THEN %(count)s
@@ -194,7 +208,8 @@ def _reserve(alias: str, code: str, count: int, period: str) -> list[str] | None
 
     params = {"year": period[:4], "period": period, "count": count, "now": timezone.now(), "code": code}
     with connections[alias].cursor() as cursor:
-        cursor.execute(_RESERVE_SQL, params)
+        cursor.execute(_RESERVE_SQL.format(table=connections[alias].ops.quote_name(NumberSequence._meta.db_table)),
+                       params)
         row = cursor.fetchone()
     if row is None:
         return None

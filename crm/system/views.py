@@ -11,7 +11,7 @@ from crm.system import services
 from crm.system.dictionaries import KINDS
 from crm.system.forms import DictionaryItemForm, HolidayForm, NumberSequenceForm, SystemSettingsForm
 from crm.system.models import DictionaryItem, Holiday, NumberSequence, SystemSettings
-from crm.system.numbering import SEQUENCES, preview_number
+from crm.system.numbering import SEQUENCES, preview_number, stored_or_default
 
 
 class SystemMixin(ModulePermissionMixin):
@@ -120,13 +120,9 @@ class HolidayDeleteView(SystemMixin, generic.View):
 
 
 def _sequence(code: str) -> NumberSequence:
-    """The stored sequence, or (never used yet) an unsaved one in its registered format."""
     if code not in SEQUENCES:
         raise Http404
-    defaults = SEQUENCES[code]
-    return NumberSequence.objects.filter(code=code).first() or NumberSequence(
-        code=code, prefix=defaults.prefix, date_part=defaults.date_part, separator=defaults.separator,
-        padding=defaults.padding, reset=defaults.reset)
+    return stored_or_default(code)
 
 
 class NumberSequenceListView(SystemMixin, generic.TemplateView):
@@ -168,5 +164,6 @@ class NumberSequencePreviewView(SystemMixin, generic.View):
         sequence = _sequence(code)
         form = NumberSequenceForm(request.GET, instance=sequence)
         if not form.is_valid():
-            return HttpResponse(f'<span class="text-danger">{escape(_("Fix the format to see an example."))}</span>')
+            message = _("Fix the format to see an example.")
+            return HttpResponse(f'<span class="text-danger">{escape(message)}</span>')
         return HttpResponse(f"<code>{escape(preview_number(form.instance))}</code>")

@@ -251,10 +251,10 @@ def test_a_format_that_would_repeat_numbers_is_refused_with_a_message(sequence, 
     response = client_for(admin_user).post(url, {"prefix": "TD", "date_part": "none", "separator": "",
                                                  "padding": "4", "reset": "yearly"})
     assert response.status_code == 200
-    assert "needs the year" in response.content.decode()
+    assert "编号中必须包含年份" in response.content.decode()
     bad = client_for(admin_user).post(url, {"prefix": "T D", "date_part": "year", "separator": "-",
                                             "padding": "40", "reset": "yearly"})
-    assert bad.status_code == 200 and "From 1 to 12 digits" in bad.content.decode()
+    assert bad.status_code == 200 and "1 到 12 位" in bad.content.decode()
     assert not NumberSequence.objects.filter(code=CODE).exists()
 
 
@@ -265,7 +265,7 @@ def test_the_live_example_shows_the_format_being_typed(sequence, client_for, adm
                                 "reset": "never"})
     assert response.content.decode() == "<code>X-001</code>"
     wrong = client.get(url, {"prefix": "X", "date_part": "none", "padding": "3", "reset": "monthly"})
-    assert "Fix the format" in wrong.content.decode()
+    assert "请先改正格式" in wrong.content.decode()
 
 
 def test_only_system_edit_may_change_a_format(sequence, client_for, rep, manager):
@@ -280,3 +280,18 @@ def test_only_system_edit_may_change_a_format(sequence, client_for, rep, manager
 
 def test_an_unknown_sequence_is_a_404(client_for, admin_user):
     assert client_for(admin_user).get(reverse("system:number_sequence_edit", args=["nope"])).status_code == 404
+
+
+def test_the_api_reads_and_changes_a_format_for_admins_only(sequence, api_client_for, admin_user, rep):
+    url = f"/api/v1/number-sequences/{CODE}/"
+    admin = api_client_for(admin_user)
+    listed = admin.get("/api/v1/number-sequences/").json()
+    assert {"code": CODE, "label": "Test document"}.items() <= next(s for s in listed if s["code"] == CODE).items()
+    changed = admin.patch(url, {"prefix": "API", "padding": 3, "counter": 99}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["next_number"] == f"API{timezone.localdate().year}-001"  # the counter is not writable
+    refused = admin.patch(url, {"date_part": "none"}, format="json")  # would repeat numbers every year
+    assert refused.status_code == 400 and "reset" in refused.json()["error"]["fields"]
+    assert api_client_for(rep).get(url).status_code == 403
+    assert api_client_for(rep).patch(url, {"prefix": "X"}, format="json").status_code == 403
+    assert admin.get("/api/v1/number-sequences/nope/").status_code == 404
