@@ -30,6 +30,7 @@ Periods never go back: a ``when`` before the month of the sequence's last number
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -125,11 +126,14 @@ def next_number(code: str, *, when: dt.datetime | dt.date | None = None) -> str:
     return next_numbers(code, 1, when=when)[0]
 
 
-def next_numbers(code: str, count: int, *, when: dt.datetime | dt.date | None = None) -> list[str]:
+def next_numbers(
+    code: str, count: int, *, when: dt.datetime | dt.date | None = None, reserved: Collection[str] = ()
+) -> list[str]:
     """``count`` consecutive numbers of sequence ``code`` (a bulk import's block), taken by one statement.
 
     Must run inside the caller's transaction (``transaction.atomic``): the numbers are theirs only once it
-    commits, and a rollback returns them."""
+    commits, and a rollback returns them. ``reserved``: numbers the caller is about to write itself (an import's
+    own number column), skipped like numbers already stored."""
     from crm.system.models import NumberSequence
 
     if count < 1:
@@ -143,7 +147,8 @@ def next_numbers(code: str, count: int, *, when: dt.datetime | dt.date | None = 
     if numbers is None:
         sequence_row(code)
         numbers = _reserve(alias, code, count, period) or []
-    used = _used_numbers(defaults, numbers)
+    reserved = set(reserved)
+    used = _used_numbers(defaults, numbers) | reserved.intersection(numbers)
     rounds = 0
     while used:
         rounds += 1
@@ -154,7 +159,7 @@ def next_numbers(code: str, count: int, *, when: dt.datetime | dt.date | None = 
             )
         numbers = [number for number in numbers if number not in used]
         more = _reserve(alias, code, count - len(numbers), period) or []
-        used = _used_numbers(defaults, more)
+        used = _used_numbers(defaults, more) | reserved.intersection(more)
         numbers += more
     return numbers
 

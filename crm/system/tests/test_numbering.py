@@ -295,3 +295,9 @@ def test_the_api_reads_and_changes_a_format_for_admins_only(sequence, api_client
     assert api_client_for(rep).get(url).status_code == 403
     assert api_client_for(rep).patch(url, {"prefix": "X"}, format="json").status_code == 403
     assert admin.get("/api/v1/number-sequences/nope/").status_code == 404
+
+
+def test_numbers_the_caller_is_about_to_write_are_skipped(sequence):
+    # An import keeping its file's numbers asks for the rest of the block around them.
+    numbers = next_numbers(sequence, 3, when=at(2026, 5), reserved={"TD2026-0001", "TD2026-0003", "OTHER-1"})
+    assert numbers == ["TD2026-0002", "TD2026-0004", "TD2026-0005"]
