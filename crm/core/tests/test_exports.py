@@ -172,7 +172,7 @@ def test_the_header_is_in_the_users_language_even_when_streamed_later(rep):
         )
     with translation.override("zh-hans"):  # the stream is read after the request's language is gone
         body = b"".join(response.streaming_content).decode("utf-8")
-    assert body.splitlines()[0].startswith("\ufeffID,Name,Kind")
+    assert body.splitlines()[0].startswith("\ufeffID,Customer number,Name,Kind")
     assert "Company" in body.splitlines()[1]
 
 
