@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+NUMBER_SEQUENCE = "customers.customer"
+
 
 class CustomersConfig(AppConfig):
     name = "crm.customers"
@@ -44,6 +46,12 @@ class CustomersConfig(AppConfig):
         )
         register_search(PROVIDER)
         register_search(CONTACTS)
+
+        from crm.system.numbering import register_sequence
+
+        # 客户编号 KH2026-000001; admins change the format under System → Document numbers.
+        register_sequence(NUMBER_SEQUENCE, _("Customer number"), default_prefix="KH", date_part="year",
+                          reset="yearly", padding=6, column="customers.Customer.number")
 
         from crm.core.timeline import register_timeline
         from crm.customers import timeline

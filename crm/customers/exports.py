@@ -30,6 +30,7 @@ CUSTOMER_EXPORT = ExportSpec(
     title=_("customers"),
     columns=(
         Column("id", _("ID"), width=10),
+        Column("number", _("Customer number"), width=16),
         Column("name", _("Name"), width=32),
         Column("kind", _("Kind"), display=choice_labels(Customer.Kind.choices), width=10),
         Column("phone", _("Phone")),

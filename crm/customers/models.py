@@ -48,6 +48,10 @@ class Tag(TimeStampedModel):
         return self.name
 
 
+# What a customer number may look like, whoever wrote it (the sequence, an import file): no spaces, no quotes.
+NUMBER_FORMAT = RegexValidator(r"^[\w\-/.]+$", _("A customer number uses letters, digits, - _ / or ."))
+
+
 class CustomerQuerySet(ScopedQuerySet):
     def alive(self) -> CustomerQuerySet:
         return self.filter(deleted_at__isnull=True)
@@ -88,6 +92,10 @@ class Customer(ScopedModel):
         DORMANT = "dormant", pgettext_lazy("lifecycle stage", "Dormant")
         LOST = "lost", pgettext_lazy("lifecycle stage", "Lost")
 
+    # 客户编号: given by create_customer() from the "customers.customer" number sequence (or kept from an
+    # import), never changed afterwards. NULL only between the column's migration and its numbering.
+    number = models.CharField(_("customer number"), max_length=40, null=True, blank=True, editable=False,
+                              validators=[NUMBER_FORMAT])
     name = models.CharField(_("name"), max_length=200, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
@@ -165,6 +173,13 @@ class Customer(ScopedModel):
             models.Index(fields=["phone"], name="customer_phone_idx"),
             models.Index(fields=["email"], name="customer_email_idx"),
         ]
+        constraints = [
+            # Soft-deleted and merged-away customers keep their numbers, so they count. Written as a partial
+            # index so that adding it to a million rows is one CREATE INDEX on SQLite, not a table rebuild.
+            models.UniqueConstraint(fields=["number"], name="customer_number_unique",
+                                    condition=models.Q(number__isnull=False),
+                                    violation_error_message=_("Another customer already has this number.")),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -173,7 +188,7 @@ class Customer(ScopedModel):
         # Stored normalised, so duplicates and exact search find each other whatever the door.
         self.phone = normalise_phone(self.phone) or self.phone
         self.email = normalise_email(self.email) or self.email
-        self.search_text = search_text(self.name, self.phone, self.email)
+        self.search_text = search_text(self.name, self.phone, self.email, self.number or "")
         self.name_key = name_key(self.name)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "name_key", "phone", "email"}

@@ -13,11 +13,30 @@ from crm.customers.models import Contact, Customer
 _PHONE_LIKE = re.compile(r"^[\d\s+\-().]+$")
 
 
+def _survivors_of_number(user, query: str) -> list[int]:
+    """The customer a merged-away customer's number now belongs to: the merged row keeps its number (it stays
+    in the audit trail under it), so searching an old number leads to where its records went. One indexed
+    lookup per hop; only customers the user may see."""
+    number = query.strip()
+    if not number or " " in number:
+        return []
+    merged = Customer.all_objects.filter(merged_into__isnull=False)
+    target = merged.filter(number__in={number, number.upper()}).values_list("merged_into_id", flat=True).first()
+    for _hop in range(5):  # the survivor may have been merged away in turn
+        following = merged.filter(pk=target).values_list("merged_into_id", flat=True).first() if target else None
+        if following is None:
+            break
+        target = following
+    return list(in_scope(Customer.objects.visible_to(user), [target]).values_list("pk", flat=True)) if target else []
+
+
 def search_customers(user, query: str, limit: int) -> list[SearchHit]:
-    """By name (substring), pinyin, initials, phone (substring, however it is written) or e-mail."""
+    """By name (substring), pinyin, initials, customer number, phone (substring, however it is written) or
+    e-mail; an old number of a merged-away customer finds the customer it was merged into."""
     # Phones are stored normalised, so a phone query becomes the digits it is stored as.
     phone = normalise_phone(query) if _PHONE_LIKE.match(query) else ""
     ids = find_matches(Customer.objects.visible_to(user), phone or query, limit)
+    ids = list(dict.fromkeys([*_survivors_of_number(user, query), *ids]))[:limit]
     found = Customer.objects.only("name", "industry").in_bulk(ids)
     return [
         SearchHit("customer", pk, found[pk].name, found[pk].get_industry_display(), found[pk].get_absolute_url())

@@ -12,6 +12,8 @@ class SystemConfig(AppConfig):
 
         register_nav(
             NavItem(_("Dictionaries"), "system:dictionaries", "book", module="system", section="admin", order=60),
+            NavItem(_("Document numbers"), "system:number_sequences", "123", module="system", section="admin",
+                    order=63),
             NavItem(_("Holidays"), "system:holidays", "calendar-event", module="system", section="admin", order=65),
             NavItem(_("Settings"), "system:settings", "gear", module="system", section="admin", order=70),
         )

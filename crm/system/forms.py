@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from crm.system.dictionaries import KINDS
-from crm.system.models import DictionaryItem, Holiday, SystemSettings
+from crm.system.models import DictionaryItem, Holiday, NumberSequence, SystemSettings
 
 WEEKDAYS = [(1, _("Monday")), (2, _("Tuesday")), (3, _("Wednesday")), (4, _("Thursday")), (5, _("Friday")),
             (6, _("Saturday")), (7, _("Sunday"))]
@@ -41,3 +41,10 @@ class HolidayForm(forms.ModelForm):
         model = Holiday
         fields = ["date", "name", "is_workday"]
         widgets = {"date": forms.DateInput(attrs={"type": "date"})}
+
+
+class NumberSequenceForm(forms.ModelForm):
+    class Meta:
+        model = NumberSequence
+        fields = ["prefix", "date_part", "separator", "padding", "reset"]
+        help_texts = {"padding": _("The counter is filled with zeros to this many digits; larger counters grow.")}

@@ -105,3 +105,72 @@ class Holiday(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.date} {self.name}"
+
+
+class NumberSequence(TimeStampedModel):
+    """The format and counter of one kind of document number (单据编号), e.g. 客户编号 KH2026-000001.
+
+    Modules declare sequences with ``crm.system.numbering.register_sequence``; the row is made on first use and
+    numbers are taken with ``next_number()``. ``period`` (YYYYMM) is the month of the last number taken and
+    ``counter`` the last counter used in its reset period."""
+
+    class DatePart(models.TextChoices):
+        NONE = "none", _("None")
+        YEAR = "year", _("Year (2026)")
+        MONTH = "month", _("Year and month (202605)")
+
+    class Reset(models.TextChoices):
+        NEVER = "never", _("Never")
+        YEARLY = "yearly", _("Every year")
+        MONTHLY = "monthly", _("Every month")
+
+    code = models.CharField(_("sequence"), max_length=100, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=20, blank=True,
+                              validators=[RegexValidator(r"^[\w\-/.]*$", _("Use letters, digits, - _ / or ."))])
+    date_part = models.CharField(_("date part"), max_length=10, choices=DatePart.choices, default=DatePart.YEAR)
+    separator = models.CharField(_("separator after the date"), max_length=3, blank=True, default="-",
+                                 validators=[RegexValidator(r"^[\-/._]*$", _("Use - / . or _."))])
+    padding = models.PositiveSmallIntegerField(_("counter digits"), default=6)
+    reset = models.CharField(_("counter starts again"), max_length=10, choices=Reset.choices,
+                             default=Reset.YEARLY)
+    period = models.CharField(_("current period"), max_length=6, blank=True, default="", editable=False)
+    counter = models.PositiveBigIntegerField(_("last counter"), default=0, editable=False)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+
+    def __str__(self) -> str:
+        from crm.system.numbering import SEQUENCES
+
+        registered = SEQUENCES.get(self.code)
+        return str(registered.label) if registered else self.code
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if not 1 <= (self.padding or 0) <= 12:
+            errors["padding"] = _("From 1 to 12 digits.")
+        # The counter may only start again when the number shows the period it restarts in; otherwise
+        # January's 000001 would repeat last January's.
+        if self.reset == self.Reset.YEARLY and self.date_part == self.DatePart.NONE:
+            errors["reset"] = _("A counter that starts again every year needs the year in the number.")
+        if self.reset == self.Reset.MONTHLY and self.date_part != self.DatePart.MONTH:
+            errors["reset"] = _("A counter that starts again every month needs the year and month in the number.")
+        if errors:
+            raise ValidationError(errors)
+
+    def starts_new_period(self, period: str) -> bool:
+        """Whether a number taken in ``period`` (YYYYMM, not before self.period) starts the counter again."""
+        if self.reset == self.Reset.YEARLY:
+            return period[:4] > self.period[:4]
+        if self.reset == self.Reset.MONTHLY:
+            return period > self.period
+        return False
+
+    def format_number(self, counter: int, period: str) -> str:
+        """``counter`` written in this format for ``period`` (YYYYMM): prefix, date part, separator, digits."""
+        date = {self.DatePart.YEAR: period[:4], self.DatePart.MONTH: period[:6]}.get(self.date_part, "")
+        return f"{self.prefix}{date}{self.separator if date else ''}{counter:0{self.padding}d}"

@@ -1,4 +1,4 @@
-"""Admin changes to dictionaries, settings and holidays, each audited."""
+"""Admin changes to dictionaries, settings, holidays and number formats, each audited."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from django.db import transaction
 from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.system.dictionaries import forget_labels
-from crm.system.models import DictionaryItem, Holiday, SystemSettings
+from crm.system.models import DictionaryItem, Holiday, NumberSequence, SystemSettings
+from crm.system.numbering import sequence_row
 
 
 @transaction.atomic
@@ -46,3 +47,23 @@ def save_holiday(*, actor: User, data: dict[str, Any], holiday: Holiday | None =
 def delete_holiday(*, actor: User, holiday: Holiday) -> None:
     audit.record_delete(actor=actor, instance=holiday)
     holiday.delete()
+
+
+SEQUENCE_FORMAT_FIELDS = ("prefix", "date_part", "separator", "padding", "reset")
+
+
+@transaction.atomic
+def update_number_sequence(*, actor: User, code: str, data: dict[str, Any]) -> NumberSequence:
+    """Changes a sequence's format; its period and counter go on (numbers already used are skipped when taken).
+
+    Only the format columns are written, from a locked fresh row: a number taken meanwhile keeps its counter."""
+    sequence_row(code)
+    sequence = NumberSequence.objects.select_for_update().get(code=code)
+    before = audit.snapshot(sequence)
+    for name in SEQUENCE_FORMAT_FIELDS:
+        if name in data:
+            setattr(sequence, name, data[name])
+    sequence.full_clean()
+    sequence.save(update_fields=[*SEQUENCE_FORMAT_FIELDS, "updated_at"])
+    audit.record_update(actor=actor, instance=sequence, before=before)
+    return sequence

@@ -12,4 +12,7 @@ urlpatterns = [
     path("holidays/new/", views.HolidayFormView.as_view(), name="holiday_create"),
     path("holidays/<int:pk>/", views.HolidayFormView.as_view(), name="holiday_edit"),
     path("holidays/<int:pk>/delete/", views.HolidayDeleteView.as_view(), name="holiday_delete"),
+    path("numbers/", views.NumberSequenceListView.as_view(), name="number_sequences"),
+    path("numbers/<str:code>/", views.NumberSequenceUpdateView.as_view(), name="number_sequence_edit"),
+    path("numbers/<str:code>/preview/", views.NumberSequencePreviewView.as_view(), name="number_sequence_preview"),
 ]

@@ -1,7 +1,8 @@
 from django.contrib import messages
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse, reverse_lazy
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views import generic
 
@@ -9,8 +10,9 @@ from crm.core.forms import changed_values
 from crm.core.views import ModulePermissionMixin, ServiceFormMixin
 from crm.system import services
 from crm.system.dictionaries import KINDS
-from crm.system.forms import DictionaryItemForm, HolidayForm, SystemSettingsForm
-from crm.system.models import DictionaryItem, Holiday, SystemSettings
+from crm.system.forms import DictionaryItemForm, HolidayForm, NumberSequenceForm, SystemSettingsForm
+from crm.system.models import DictionaryItem, Holiday, NumberSequence, SystemSettings
+from crm.system.numbering import SEQUENCES, preview_number, stored_or_default
 
 
 class SystemMixin(ModulePermissionMixin):
@@ -117,3 +119,53 @@ class HolidayDeleteView(SystemMixin, generic.View):
         services.delete_holiday(actor=request.user, holiday=get_object_or_404(Holiday, pk=pk))
         messages.success(request, _("Deleted."))
         return HttpResponseRedirect(reverse("system:holidays"))
+
+
+def _sequence(code: str) -> NumberSequence:
+    if code not in SEQUENCES:
+        raise Http404
+    return stored_or_default(code)
+
+
+class NumberSequenceListView(SystemMixin, generic.TemplateView):
+    """Every registered document number, its format and the number it hands out next."""
+
+    template_name = "system/number_sequence_list.html"
+
+    def get_context_data(self, **kwargs):
+        sequences = [_sequence(code) for code in sorted(SEQUENCES)]
+        return {**super().get_context_data(**kwargs),
+                "rows": [(sequence, preview_number(sequence)) for sequence in sequences],
+                "can_edit": self.request.user.has_module_perm("system", "edit")}
+
+
+class NumberSequenceUpdateView(SystemMixin, ServiceFormMixin, generic.UpdateView):
+    action = "edit"
+    form_class = NumberSequenceForm
+    template_name = "system/number_sequence_form.html"
+    success_url = reverse_lazy("system:number_sequences")
+
+    def get_object(self, queryset=None):
+        return _sequence(self.kwargs["code"])
+
+    def perform(self, form):
+        return services.update_number_sequence(actor=self.request.user, code=self.kwargs["code"],
+                                               data=form.cleaned_data)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("Document number: %(label)s") % {"label": self.object}
+        context["example"] = preview_number(self.object)
+        return context
+
+
+class NumberSequencePreviewView(SystemMixin, generic.View):
+    """The live example beside the form (htmx): the next number in the format being typed, nothing saved."""
+
+    def get(self, request, code):
+        sequence = _sequence(code)
+        form = NumberSequenceForm(request.GET, instance=sequence)
+        if not form.is_valid():
+            message = _("Fix the format to see an example.")
+            return HttpResponse(f'<span class="text-danger">{escape(message)}</span>')
+        return HttpResponse(f"<code>{escape(preview_number(form.instance))}</code>")

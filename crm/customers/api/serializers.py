@@ -29,12 +29,13 @@ class CustomerSerializer(FieldPermissionSerializerMixin, serializers.ModelSerial
 
     class Meta:
         model = Customer
-        fields = ["id", "name", "kind", "customer_type", "phone", "email", "industry", "scale", "source", "level",
-                  "credit_rating", "city", "address", "remark",
+        fields = ["id", "number", "name", "kind", "customer_type", "phone", "email", "industry", "scale", "source",
+                  "level", "credit_rating", "city", "address", "remark",
                   "tags", "owner", "owner_name", "collaborators", "department", "department_name",
                   "lifecycle_stage", "lifecycle_locked", "first_order_at", "last_order_at", "last_follow_up_at",
                   "next_follow_up_at", "in_pool", "created_at", "updated_at"]
-        read_only_fields = ["department", "lifecycle_locked", "created_at", "updated_at"]
+        # The number comes from the number sequence (or an import) and never changes afterwards.
+        read_only_fields = ["number", "department", "lifecycle_locked", "created_at", "updated_at"]
 
 
 class DeletedCustomerSerializer(serializers.ModelSerializer):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -12,9 +12,11 @@ from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
+from crm.customers.apps import NUMBER_SEQUENCE
 from crm.customers.models import Activity, Contact, Customer, Tag
 from crm.customers.services.personal_data import apply_consent_rules
 from crm.notifications.services import schedule_reminder
+from crm.system.numbering import next_number
 
 
 def _check_owner(actor: User, owner: User | None) -> None:
@@ -48,9 +50,23 @@ def _set_relations(customer: Customer, tags: list[Tag | str] | None, collaborato
         customer.collaborators.set([user for user in collaborators if user.pk != customer.owner_id])
 
 
+def _save_numbered(customer: Customer) -> None:
+    """Saves a new customer; a number taken meanwhile by someone else (only possible for a number given, not
+    one from the sequence) is a clear error on the number, not a server error."""
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        if customer.number and Customer.all_objects.filter(number=customer.number).exists():
+            raise DomainError(_("Another customer already has this number."), field="number") from None
+        raise
+
+
 @transaction.atomic
 def create_customer(*, actor: User, data: dict[str, Any]) -> Customer:
-    """Creates a customer owned by ``data['owner']`` or the actor, in the owner's department."""
+    """Creates a customer owned by ``data['owner']`` or the actor, in the owner's department.
+
+    ``data['number']`` (an import's) is kept when given; otherwise the next customer number is taken."""
     fields = dict(data)
     tags, collaborators = fields.pop("tags", None), fields.pop("collaborators", None)
     owner = fields.pop("owner", None) or actor
@@ -59,8 +75,11 @@ def create_customer(*, actor: User, data: dict[str, Any]) -> Customer:
     customer.department_id = fields.get("department_id") or owner.department_id
     if customer.lifecycle_stage != Customer.Stage.PROSPECT:
         customer.lifecycle_locked = True  # a stage given at creation is a choice by hand
-    customer.full_clean()
-    customer.save()
+    customer.number = (customer.number or "").strip() or None
+    customer.full_clean()  # a given number: its form and that no other customer has it
+    if customer.number is None:
+        customer.number = next_number(NUMBER_SEQUENCE)
+    _save_numbered(customer)
     _set_relations(customer, tags, collaborators)
     event = audit.record_create(actor=actor, instance=customer)
     if tags or collaborators:
@@ -72,6 +91,9 @@ def create_customer(*, actor: User, data: dict[str, Any]) -> Customer:
 @transaction.atomic
 def update_customer(*, actor: User, customer: Customer, data: dict[str, Any]) -> Customer:
     fields = dict(data)
+    if "number" in fields and fields["number"] != customer.number:
+        # Documents, letters and other systems quote it: a customer keeps the number it was given.
+        raise DomainError(_("The customer number cannot be changed."), field="number")
     tags, collaborators = fields.pop("tags", None), fields.pop("collaborators", None)
     if "owner" in fields and fields["owner"] is not None and fields["owner"].pk != customer.owner_id:
         _check_owner(actor, fields["owner"])

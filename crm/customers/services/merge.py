@@ -10,6 +10,9 @@ name a customer by id in a JSON field, tell a ticket's watchers) is a merge hook
 ``register_merge_hook(code, hook)``: ``hook(survivor=…, merged=[…], actor=…)`` runs inside the merge's
 transaction, after the rows have moved; a ``DomainError`` from it refuses the whole merge, and what it returns
 (a small JSON-ready dict) is kept in the survivor's MERGE audit row under ``hooks``.
+
+Customer numbers are not merged: the survivor keeps its own, each merged customer keeps its own on its row (so the
+trail and old documents still name it), and global search for an old number finds the survivor.
 """
 
 from __future__ import annotations

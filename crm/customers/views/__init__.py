@@ -29,7 +29,7 @@ from crm.customers.models import Contact, Customer, Tag
 from crm.customers.services.bulk import BULK_ACTIONS, bulk_update_customers
 
 # Columns a user can show on the list, in this order; DEFAULT_COLUMNS until they choose.
-LIST_COLUMNS = ["name", "kind", "customer_type", "phone", "email", "industry", "scale", "source", "level",
+LIST_COLUMNS = ["name", "number", "kind", "customer_type", "phone", "email", "industry", "scale", "source", "level",
                 "credit_rating", "city", "lifecycle_stage", "tags",
                 "owner", "department", "last_follow_up_at", "next_follow_up_at", "created_at", "updated_at"]
 DEFAULT_COLUMNS = ["name", "kind", "phone", "industry", "level", "lifecycle_stage", "owner", "last_follow_up_at"]
@@ -145,9 +145,9 @@ class RecycleBinActionView(ModulePermissionMixin, generic.View):
 class CustomerDetailView(ScopedDetailView):
     model = Customer
     template_name = "customers/customer_detail.html"
-    detail_fields = ["name", "kind", "customer_type", "phone", "email", "industry", "scale", "source", "level",
-                     "credit_rating", "lifecycle_stage", "city", "address", "owner", "department", "first_order_at",
-                     "last_follow_up_at", "next_follow_up_at", "remark", "created_at", "updated_at"]
+    detail_fields = ["number", "name", "kind", "customer_type", "phone", "email", "industry", "scale", "source",
+                     "level", "credit_rating", "lifecycle_stage", "city", "address", "owner", "department",
+                     "first_order_at", "last_follow_up_at", "next_follow_up_at", "remark", "created_at", "updated_at"]
 
     def get_page_flags(self) -> dict:
         return {**super().get_page_flags(), "can_unmask": self.request.user.has_module_perm("customers", "unmask")}

@@ -1,11 +1,13 @@
 from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from crm.core.api.views import METHOD_ACTIONS, UserLanguageMixin
+from crm.core.api.views import METHOD_ACTIONS, ModuleActionPermission, UserLanguageMixin
 from crm.system import services
 from crm.system.dictionaries import KINDS
-from crm.system.models import DictionaryItem, Holiday, SystemSettings
+from crm.system.models import DictionaryItem, Holiday, NumberSequence, SystemSettings
+from crm.system.numbering import SEQUENCES, preview_number, stored_or_default
 
 
 class ReadForAllWriteForAdmins(permissions.BasePermission):
@@ -100,3 +102,50 @@ class HolidayViewSet(UserLanguageMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.delete_holiday(actor=self.request.user, holiday=instance)
+
+
+class NumberSequenceSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="__str__", read_only=True)
+    next_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = NumberSequence
+        fields = ["code", "label", "prefix", "date_part", "separator", "padding", "reset", "period", "counter",
+                  "next_number"]
+        read_only_fields = ["code", "period", "counter"]
+
+    def get_next_number(self, sequence: NumberSequence) -> str:
+        return preview_number(sequence)
+
+
+class NumberSequenceViewSet(UserLanguageMixin, viewsets.ViewSet):
+    """Document number formats (as System → Document numbers): read with system.view, change with system.edit."""
+
+    permission_classes = [ModuleActionPermission]
+    serializer_class = NumberSequenceSerializer
+    lookup_field = "code"
+    lookup_value_regex = r"[^/]+"  # codes have dots: customers.customer
+
+    def get_module(self) -> str:
+        return "system"
+
+    def required_action(self) -> str:
+        return METHOD_ACTIONS.get(self.request.method, "edit")
+
+    def _sequence(self, code: str) -> NumberSequence:
+        if code not in SEQUENCES:
+            raise NotFound
+        return stored_or_default(code)
+
+    def list(self, request):
+        sequences = [self._sequence(code) for code in sorted(SEQUENCES)]
+        return Response(NumberSequenceSerializer(sequences, many=True).data)
+
+    def retrieve(self, request, code=None):
+        return Response(NumberSequenceSerializer(self._sequence(code)).data)
+
+    def partial_update(self, request, code=None):
+        serializer = NumberSequenceSerializer(self._sequence(code), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        sequence = services.update_number_sequence(actor=request.user, code=code, data=serializer.validated_data)
+        return Response(NumberSequenceSerializer(sequence).data)

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('customers', '0010_classification_fields'),
+        ('customers', '0011_customer_number'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
