@@ -43,7 +43,7 @@ from crm.accounts.models import User  # noqa: E402
 from crm.audit.models import AuditEvent  # noqa: E402
 from crm.core.crypto import blind_index, encrypt  # noqa: E402
 from crm.core.fulltext import search_index_filled_in_bulk  # noqa: E402
-from crm.customers.importers import fast_search_text  # noqa: E402
+from crm.core.pinyin import search_text  # noqa: E402
 from crm.customers.models import Contact, Customer, name_key  # noqa: E402
 from crm.imports import services  # noqa: E402
 from crm.imports.models import ImportJob, ImportMapping  # noqa: E402
@@ -182,7 +182,7 @@ def raw_sql_once(actor: User, rows: list[list[str]]) -> float:
             "",
             "prospect",
             False,
-            fast_search_text(r[0], r[1].replace("-", ""), r[2]),
+            search_text(r[0], r[1].replace("-", ""), r[2]),
             name_key(r[0]),
             actor.pk,
             actor.department_id,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from crm.audit.models import AuditEvent
 from crm.core.pinyin import search_text
-from crm.customers import importers
+from crm.customers.services import imports as writes
 from crm.customers.models import Contact, Customer, Tag
 from crm.customers.services import create_contact, create_customer
 from crm.imports.tests.sample_files import csv_upload, preview, rows_by_action, run, xlsx_upload
@@ -256,17 +256,17 @@ def test_field_rules_apply_to_imports(rep):
 
 
 def test_an_import_that_fails_half_way_writes_nothing(rep, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(importers, "WRITE_BATCH", 10)
+    monkeypatch.setattr(writes, "WRITE_BATCH", 10)
     calls = []
-    create_batch = importers.CustomerImporter._create_batch
+    create_batch = writes.create_batch
 
-    def crash_on_the_third_batch(self, actor, batch, tags):
+    def crash_on_the_third_batch(actor, batch, tags):
         calls.append(len(batch))
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        return create_batch(self, actor, batch, tags)
+        return create_batch(actor, batch, tags)
 
-    monkeypatch.setattr(importers.CustomerImporter, "_create_batch", crash_on_the_third_batch)
+    monkeypatch.setattr(writes, "create_batch", crash_on_the_third_batch)
     rows = [["客户名称", "手机", "联系人"]] + [[f"半途公司{i}", f"1370000{i:04d}", f"人{i}"] for i in range(50)]
     job = run(rep, preview(rep, csv_upload(rows)), django_capture_on_commit_callbacks)
     assert len(calls) == 3
