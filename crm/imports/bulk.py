@@ -1,32 +1,31 @@
-"""Fast reads and writes for importers: any model, many rows, few statements.
+"""Fast lookups and writes for importers: any model, many rows, few statements.
 
-An importer builds model instances (with their derived columns filled by the model's own ``fill_derived()``)
-and hands them to ``insert_objects``; it looks values up with ``select_in``. Both are plain SQL on purpose:
-the ORM prepares each of the ~200,000 values of a large file one by one, through every field, which costs
-more than the statements themselves (see docs/import.md, "Speed").
+An importer looks values up with ``select_in`` and writes model instances (their derived columns filled by the
+model's own ``fill_derived()``) with ``insert_objects`` (crm.core.bulk, shared with the audit trail's bulk
+writers). Both are plain SQL on purpose: the ORM prepares each of the ~200,000 values of a large file one by
+one, through every field, which costs more than the statements themselves (see docs/import.md, "Speed").
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import connections, models, router
-from django.utils import timezone
+
+from crm.core import bulk
+from crm.core.bulk import insert_objects
+
+__all__ = ["LOOKUP_CHUNK", "chunks", "insert_objects", "select_all", "select_in"]
 
 # Values per IN (...): fewer, larger queries are cheaper (a third less time than 900 at a time), within the
 # database's parameter limit (SQLite builds before 3.32 allow only 999).
 LOOKUP_CHUNK = 5000
 
-# Fields whose Python value is already what the database stores: no preparation per value.
-_STORED_AS_IS = (models.CharField, models.TextField, models.BooleanField, models.IntegerField, models.ForeignKey)
-
 
 def chunks(items: Sequence, size: int = LOOKUP_CHUNK) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+    return bulk.chunks(items, size)
 
 
 def select_all(model: type[models.Model], sql: str, params: list[Any]) -> list[tuple]:
@@ -49,77 +48,3 @@ def select_in(model: type[models.Model], sql: str, values: list[Any], *params: A
             cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), [*params, *chunk])
             rows += cursor.fetchall()
     return rows
-
-
-def _preparer(field: models.Field, connection) -> Any:
-    if type(field) in _STORED_AS_IS:  # exactly these classes: a subclass (encrypted text) prepares its own
-        return None
-    return lambda value: field.get_db_prep_save(value, connection)
-
-
-def insert_objects(model: type[models.Model], objects: list[models.Model]) -> None:
-    """Inserts unsaved instances of ``model`` and sets their primary keys, as ``bulk_create`` would; callers
-    fill derived columns first (``fill_derived()``: bulk inserts never call save()).
-
-    One prepared INSERT for every row (executemany) rather than bulk_create, which prepares every value of
-    every object through its field (a third of a large import's time): here only the fields that need it
-    (dates, encrypted text…) prepare their values, and ``auto_now``/``auto_now_add`` fields get one timestamp
-    per call. On SQLite the ids of the rows inserted are consecutive — one writer at a time, AUTOINCREMENT ids —
-    and are counted back from the last one; elsewhere they come back from multi-row INSERTs (RETURNING).
-    """
-    if not objects:
-        return
-    alias = router.db_for_write(model)
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            for obj in objects:
-                setattr(obj, f.attname, now)
-    columns = []
-    for f in fields:
-        values = [getattr(obj, f.attname) for obj in objects]
-        prepare = _preparer(f, connection)
-        if prepare is not None:
-            cache: dict[Any, Any] = {}  # a batch's timestamps and defaults repeat: prepare each once
-            prepared = []
-            for value in values:
-                try:
-                    prepared.append(cache[value])
-                except (KeyError, TypeError):
-                    result = prepare(value)
-                    if len(cache) < 64 and isinstance(value, int | str | dt.date | None):
-                        cache[value] = result
-                    prepared.append(result)
-            values = prepared
-        columns.append(values)
-    rows = list(zip(*columns, strict=True))
-    table = quote(model._meta.db_table)
-    names = ", ".join(quote(f.column) for f in fields)
-    marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    pk = model._meta.pk
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {marks}", rows)
-            cursor.execute("SELECT last_insert_rowid()")
-            last = cursor.fetchone()[0]
-            ids = list(range(last - len(rows) + 1, last + 1))
-            cursor.execute(f"SELECT count(*) FROM {table} WHERE {quote(pk.column)} BETWEEN %s AND %s", [ids[0], last])
-            if cursor.fetchone()[0] != len(rows):
-                raise RuntimeError(f"{table}: the inserted rows do not have consecutive ids")
-        else:
-            ids = []
-            per_statement = max(1, (connection.features.max_query_params or 65_535) // len(fields))
-            for batch in chunks(rows, per_statement):
-                cursor.execute(
-                    f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(batch))} "
-                    f"RETURNING {quote(pk.column)}",
-                    [value for row in batch for value in row],
-                )
-                ids += [row[0] for row in cursor.fetchall()]
-    for obj, new_id in zip(objects, ids, strict=True):
-        obj.pk = new_id
-        obj._state.adding = False
-        obj._state.db = alias
