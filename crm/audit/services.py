@@ -12,7 +12,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from crm.audit.models import AuditEvent
-from crm.core.bulk import chunks, insert_objects
+from crm.core.bulk import InstanceBuilder, chunks, insert_objects
 from crm.core.request_context import current_ip, current_request_id
 
 # Fields never worth a history line.
@@ -153,23 +153,26 @@ def record_events(
     name = actor_name or (actor.get_username() if is_user else "")
     ip, request_id, message = current_ip(), current_request_id(), message[:300]
     types: dict[type[models.Model], int] = {}
+    build = InstanceBuilder(AuditEvent)
     rows = []
     for instance, changes in events:
         model = type(instance)
         if model not in types:
             types[model] = ContentType.objects.get_for_model(instance).pk
         rows.append(
-            AuditEvent(
-                actor_id=actor_id,
-                actor_name=name,
-                action=action,
-                content_type_id=types[model],
-                object_id=str(instance.pk),
-                object_repr=str(instance)[:200],
-                changes=changes or {},
-                message=message,
-                ip_address=ip,
-                request_id=request_id,
+            build(
+                {
+                    "actor_id": actor_id,
+                    "actor_name": name,
+                    "action": action,
+                    "content_type_id": types[model],
+                    "object_id": str(instance.pk),
+                    "object_repr": str(instance)[:200],
+                    "changes": changes or {},
+                    "message": message,
+                    "ip_address": ip,
+                    "request_id": request_id,
+                }
             )
         )
     for batch in chunks(rows, BULK_BATCH):

@@ -94,3 +94,27 @@ def insert_objects(model: type[models.Model], objects: list[models.Model]) -> No
         obj.pk = new_id
         obj._state.adding = False
         obj._state.db = alias
+
+
+class InstanceBuilder:
+    """Makes unsaved instances of ``model`` from {attname: value}, with the fields' defaults for the rest — three
+    times faster than ``Model(**kwargs)`` (the positional form Django uses for rows it reads), which counts at
+    100,000 rows. ``related`` objects (``owner=user``) set the foreign key and its cache, so ``str()`` of the
+    relation (the audit snapshot) costs no query."""
+
+    def __init__(self, model: type[models.Model]):
+        self.model = model
+        fields = model._meta.concrete_fields
+        self.names = [f.attname for f in fields]
+        self.defaults = {f.attname: f.get_default() for f in fields if not callable(getattr(f, "default", None))}
+        self.made_defaults = {f.attname: f.get_default for f in fields if callable(getattr(f, "default", None))}
+        self.relations = {f.name: f for f in fields if f.is_relation}
+
+    def __call__(self, values: dict[str, Any], **related: models.Model | None) -> models.Model:
+        row = {**self.defaults, **{name: make() for name, make in self.made_defaults.items()}, **values}
+        for name, obj in related.items():
+            row[self.relations[name].attname] = obj.pk if obj is not None else None
+        instance = self.model(*[row[name] for name in self.names])
+        for name, obj in related.items():
+            self.relations[name].set_cached_value(instance, obj)
+        return instance

@@ -125,7 +125,7 @@ class CustomerImporter(Importer):
             aliases=("职务", "职位", "联系人职务", "title", "job title", "position"),
         ),
         # An exported list's ID column: which customer the row is (the surest duplicate match).
-        ImportField("id", gettext_lazy("Customer ID"), aliases=("id", "客户id", "customer id")),
+        ImportField("id", gettext_lazy("Customer ID"), aliases=("id", "编号", "客户id", "customer id")),
     )
 
     # --- Who may set what ---------------------------------------------------------------------------------

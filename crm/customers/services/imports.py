@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from crm.accounts.models import User
 from crm.audit import services as audit
+from crm.core.bulk import InstanceBuilder
 from crm.core.crypto import blind_index
 from crm.core.fulltext import search_index_filled_in_bulk
 from crm.customers.models import Contact, Customer, Tag
@@ -77,11 +78,12 @@ def set_batch_defaults(customers: list[Customer]) -> None:
 
 def create_batch(actor: User, batch: list[RowPlan], tags: dict[str, Tag]) -> None:
     """Inserts the customers, their primary contacts and tag links, and their create rows."""
+    new_customer, new_contact = InstanceBuilder(Customer), InstanceBuilder(Contact)
     customers = []
     for row in batch:
         owner = row.owner or actor
         values = {key: value for key, value in row.customer.items() if value is not None}
-        customer = Customer(**values, owner=owner, department=owner.department, created_by=actor)
+        customer = new_customer(values, owner=owner, department=owner.department, created_by=actor)
         customer.fill_derived()
         customers.append(customer)
     set_batch_defaults(customers)
@@ -89,7 +91,7 @@ def create_batch(actor: User, batch: list[RowPlan], tags: dict[str, Tag]) -> Non
     contacts = []
     for row, customer in zip(batch, customers, strict=True):
         if values := row.contact:
-            contact = Contact(customer=customer, is_primary=True, **values)
+            contact = new_contact({**values, "is_primary": True}, customer=customer)
             contact.fill_derived()
             contacts.append(contact)
     insert_objects(Contact, contacts)

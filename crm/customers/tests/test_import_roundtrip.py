@@ -14,6 +14,7 @@ from django.utils import translation
 from crm.accounts.models import User
 from crm.audit.models import AuditEvent
 from crm.audit.services import snapshot
+from crm.customers.exports import CUSTOMER_EXPORT
 from crm.customers.models import Customer, Tag
 from crm.customers.services import create_customer
 from crm.imports.tests.sample_files import preview, run
@@ -21,10 +22,11 @@ from crm.imports.tests.sample_files import preview, run
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def rep(org):
+@pytest.fixture(params=["en", "zh-hans"])
+def rep(org, request):
+    """The rep, exporting in English or in Chinese (headings, dictionary and kind labels in that language)."""
     user = org["sales1"]
-    user.language = "en"
+    user.language = request.param
     user.save(update_fields=["language"])
     return User.objects.get(pk=user.pk)
 
@@ -104,12 +106,12 @@ def test_three_edited_cells_change_exactly_those_three_fields_in_the_audit_trail
 ):
     # Given the export, with three cells edited: a level, a remark and a customer's tags (one gone, one new)
     rows = exported(client_for, rep)
-    header = rows[0]
-    column = {name: header.index(name) for name in ("ID", "Level", "Remark", "Tags")}
-    by_id = {row[column["ID"]]: row for row in rows[1:]}
-    by_id[str(book["twin_b"].pk)][column["Level"]] = "A"
-    by_id[str(book["quotes"].pk)][column["Remark"]] = '他说 "很好"'
-    by_id[str(book["person"].pk)][column["Tags"]] = "Key, strategic, 展会2026"
+    names = [column.name for column in CUSTOMER_EXPORT.columns_for(rep)]  # the export's columns, in order
+    column = {name: names.index(name) for name in ("id", "level", "remark", "tags")}
+    by_id = {row[column["id"]]: row for row in rows[1:]}
+    by_id[str(book["twin_b"].pk)][column["level"]] = "A"
+    by_id[str(book["quotes"].pk)][column["remark"]] = '他说 "很好"'
+    by_id[str(book["person"].pk)][column["tags"]] = "Key, strategic, 展会2026"
     before = {key: state(customer) for key, customer in book.items()}
     last_event = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
 
