@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.db.models import Q
 
 from crm.accounts.models import User
+from crm.customers.importing.duplicates import keys_of
 from crm.customers.models import Contact, Customer, Tag
 from crm.imports.plans import fingerprint
 from crm.imports.validation import FieldCleaner
@@ -50,9 +52,7 @@ class RowPlan:
         return [self.number, self.customer, self.tags, self.contact, owner, self.target, self.id]
 
     @classmethod
-    def from_json(cls, data: list, users: dict[str, User]) -> RowPlan:
-        from crm.customers.importing.duplicates import keys_of
-
+    def from_json(cls, data: list, users: dict[str, User | None]) -> RowPlan:
         number, customer, tags, contact, owner_id, target, row_id = data
         owners = {user.pk: user for user in users.values() if user is not None}
         plan = cls(number, customer, tags, contact, owners[owner_id] if owner_id else None, target, row_id)
@@ -70,14 +70,22 @@ class CustomerPlan:
 def split_tags(text: str, known: list[str]) -> list[str]:
     """The tag names of a cell. Existing tags whose names contain a separator (``A/B``) are kept whole — an
     exported list joins tags with ", " and must read back as the same tags — and the rest is split."""
+    if not text:
+        return []
     found: list[str] = []
     for name in known:  # longest first
-        pattern = re.compile(rf"(?:^|(?<=[,，;；、|/\s])){re.escape(name)}(?=$|[,，;；、|/\s])")
+        pattern = _whole_tag(name)
         if pattern.search(text):
             found.append(name)
             text = pattern.sub(" ", text)
     found += [t.strip() for t in TAG_SEPARATORS.split(text) if t.strip()]
     return list(dict.fromkeys(found))
+
+
+@lru_cache(maxsize=1000)
+def _whole_tag(name: str) -> re.Pattern:
+    # The name between separators (or spaces) or the ends of the cell.
+    return re.compile(rf"(?:^|(?<=[,，;；、|/\s])){re.escape(name)}(?=$|[,，;；、|/\s])")
 
 
 @dataclass

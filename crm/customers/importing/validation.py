@@ -117,7 +117,7 @@ def _contact(v: dict[str, str], lookups: Lookups, error, clean) -> dict[str, str
             )
     if values["contact_email"]:
         contact["email"] = _email(values["contact_email"], "contact_email", lookups, error) or ""
-    if not contact["name"] and any(values.values()):
+    if not contact["name"]:
         error("contact_name", _("A contact with a mobile, e-mail or title needs a name."))
     else:
         clean("contact_name", contact["name"])

@@ -113,8 +113,8 @@ def update_batch(
     actor: User, batch: list[RowPlan], tags: dict[str, Tag], cells: dict[int, list[str]]
 ) -> tuple[int, list[RowOutcome]]:
     """Updates the matched customers with the file's non-empty values (all but the name; a tags cell sets the
-    tags). Only customers whose values change are written, each with its update row — what update_customer()
-    writes for the same change."""
+    tags) and adds the row's contact unless the customer has one with its mobile or e-mail. Only customers
+    whose values change are written, each with the update row update_customer() writes for the same change."""
     now = timezone.now()
     # Re-checked inside the write transaction: the customer may have changed hands since the preview.
     editable = {
@@ -185,7 +185,8 @@ def update_batch(
     insert_objects(Contact, contacts)
     audit.record_updates(actor=actor, changes=changed)
     audit.record_creates(actor=actor, instances=contacts, state=contact_snapshot)
-    return len(changed), skipped
+    # Updated: customers with a changed value or a new contact.
+    return len({c.pk for c, _b, _a in changed} | {contact.customer_id for contact in contacts}), skipped
 
 
 # What an import may change on an existing customer.

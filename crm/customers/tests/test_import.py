@@ -362,7 +362,12 @@ def test_each_imported_customer_and_contact_gets_the_create_row_a_single_creatio
                                        content_type__model=instance._meta.model_name)
         return {**event.changes, "id": None, "customer": None}, event.actor_name, event.object_repr
 
-    # Then the import wrote the same create rows, for the customer and for its contact
+    # Then both have the same derived columns (one fill_derived() for save() and the bulk write)
+    by_hand.refresh_from_db()
+    assert (imported.search_text, imported.name_key) == (by_hand.search_text, by_hand.name_key)
+    derived = ("mobile", "mobile_index", "email_index", "id_number_index", "search_text")
+    assert [getattr(imported.contacts.get(), n) for n in derived] == [getattr(contact, n) for n in derived]
+    # and the import wrote the same create rows, for the customer and for its contact
     assert create_row(imported) == create_row(by_hand)
     assert create_row(imported.contacts.get()) == create_row(contact)
     # and the imported customer's timeline starts with its creation
