@@ -40,18 +40,44 @@ def insert_objects(model: type[models.Model], objects: list[models.Model]) -> No
     """
     if not objects:
         return
-    alias = router.db_for_write(model)
-    connection = connections[alias]
-    quote = connection.ops.quote_name
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     now = timezone.now()
-    for f in fields:
+    for f in model._meta.concrete_fields:
         if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
             for obj in objects:
                 setattr(obj, f.attname, now)
+    alias = router.db_for_write(model)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    ids = _insert_columns(model, alias, fields, [[getattr(obj, f.attname) for obj in objects] for f in fields])
+    for obj, new_id in zip(objects, ids, strict=True):
+        obj.pk = new_id
+        obj._state.adding = False
+        obj._state.db = alias
+
+
+def insert_values(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:
+    """Inserts rows given as {attname: value} — no instances at all, for writers of many plain rows (the audit
+    trail's bulk writers) — and returns their ids in order. Columns left out get the field's default;
+    ``auto_now``/``auto_now_add`` fields one timestamp per call."""
+    if not rows:
+        return []
+    now = timezone.now()
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns = []
     for f in fields:
-        values = [getattr(obj, f.attname) for obj in objects]
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            columns.append([now] * len(rows))
+        else:
+            make = f.get_default if f.has_default() and callable(f.default) else None
+            default = None if make else f.get_default()
+            columns.append([row[f.attname] if f.attname in row else (make() if make else default) for row in rows])
+    return _insert_columns(model, router.db_for_write(model), fields, columns)
+
+
+def _insert_columns(model: type[models.Model], alias: str, fields: list, columns: list[list[Any]]) -> list[int]:
+    connection = connections[alias]
+    quote = connection.ops.quote_name
+    prepared_columns = []
+    for f, values in zip(fields, columns, strict=True):
         prepare = _preparer(f, connection)
         if prepare is not None:
             cache: dict[Any, Any] = {}  # a batch's timestamps and defaults repeat: prepare each once
@@ -65,8 +91,8 @@ def insert_objects(model: type[models.Model], objects: list[models.Model]) -> No
                         cache[value] = result
                     prepared.append(result)
             values = prepared
-        columns.append(values)
-    rows = list(zip(*columns, strict=True))
+        prepared_columns.append(values)
+    rows = list(zip(*prepared_columns, strict=True))
     table = quote(model._meta.db_table)
     names = ", ".join(quote(f.column) for f in fields)
     marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -90,10 +116,7 @@ def insert_objects(model: type[models.Model], objects: list[models.Model]) -> No
                     [value for row in batch for value in row],
                 )
                 ids += [row[0] for row in cursor.fetchall()]
-    for obj, new_id in zip(objects, ids, strict=True):
-        obj.pk = new_id
-        obj._state.adding = False
-        obj._state.db = alias
+    return ids
 
 
 class InstanceBuilder:
@@ -106,8 +129,10 @@ class InstanceBuilder:
         self.model = model
         fields = model._meta.concrete_fields
         self.names = [f.attname for f in fields]
-        self.defaults = {f.attname: f.get_default() for f in fields if not callable(getattr(f, "default", None))}
-        self.made_defaults = {f.attname: f.get_default for f in fields if callable(getattr(f, "default", None))}
+        # A callable default (dict, timezone.now) is called for each instance; any other is computed once.
+        made = {f.attname for f in fields if f.has_default() and callable(f.default)}
+        self.defaults = {f.attname: f.get_default() for f in fields if f.attname not in made}
+        self.made_defaults = {f.attname: f.get_default for f in fields if f.attname in made}
         self.relations = {f.name: f for f in fields if f.is_relation}
 
     def __call__(self, values: dict[str, Any], **related: models.Model | None) -> models.Model:

@@ -27,8 +27,8 @@ def test_record_creates_writes_what_record_create_writes(admin_user):
     with CaptureQueriesContext(connection) as queries:
         bulk = audit.record_creates(actor=admin_user, instances=[one, two])
     assert len([q for q in queries.captured_queries if "INSERT" in q["sql"]]) == 1
-    assert row(AuditEvent.objects.get(pk=bulk[0].pk)) == row(single)
-    assert AuditEvent.objects.get(pk=bulk[1].pk).object_repr == "一部乙"
+    assert row(AuditEvent.objects.get(pk=bulk[0])) == row(single)
+    assert AuditEvent.objects.get(pk=bulk[1]).object_repr == "一部乙"
 
 
 def test_record_updates_writes_what_record_update_writes_and_nothing_for_unchanged_records(admin_user):
@@ -41,7 +41,7 @@ def test_record_updates_writes_what_record_update_writes_and_nothing_for_unchang
         actor=admin_user,
         changes=[(d, before[d.pk], audit.snapshot(d)) for d in (changed, unchanged)],
     )
-    assert len(bulk) == 1 and row(AuditEvent.objects.get(pk=bulk[0].pk)) == row(single)
+    assert len(bulk) == 1 and row(AuditEvent.objects.get(pk=bulk[0])) == row(single)
 
 
 def test_record_events_keeps_the_request_context_and_a_system_actor():
@@ -55,4 +55,4 @@ def test_record_events_keeps_the_request_context_and_a_system_actor():
     finally:
         client_ip_var.reset(ip)
         request_id_var.reset(request)
-    assert row(AuditEvent.objects.get(pk=bulk.pk)) == row(single)
+    assert row(AuditEvent.objects.get(pk=bulk)) == row(single)
