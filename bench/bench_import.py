@@ -7,7 +7,7 @@ Each run: upload (read and store the file) → mapping → preview (dry run: val
 the plan saved) → run (the plan, re-checked against customers changed since the preview and every contact,
 then one transaction of inserts, the search index filled at its end). A tenth of the rows repeat the name,
 phone or contact mobile of an existing customer and are skipped as duplicates. Everything a run imports is
-deleted afterwards (customers, their contacts, their search-index entries, the job, its audit row), so the
+deleted afterwards (customers, their contacts, their search-index entries, the job, its audit rows), so the
 database is left as it was.
 
 The raw-SQL baseline runs the same statements with every value prepared beforehand, inside a transaction that
