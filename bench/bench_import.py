@@ -7,7 +7,7 @@ Each run: upload (read and store the file) → mapping → preview (dry run: val
 the plan saved) → run (the plan, re-checked against customers changed since the preview and every contact,
 then one transaction of inserts, the search index filled at its end). A tenth of the rows repeat the name,
 phone or contact mobile of an existing customer and are skipped as duplicates. Everything a run imports is
-deleted afterwards (customers, their contacts, their search-index entries, the job, its audit row), so the
+deleted afterwards (customers, their contacts, their search-index entries, the job, its audit rows), so the
 database is left as it was.
 
 The raw-SQL baseline runs the same statements with every value prepared beforehand, inside a transaction that
@@ -135,7 +135,7 @@ def clean_up(actor: User, since, job: ImportJob) -> None:
     imported = (
         "SELECT id FROM customers_customer WHERE created_by_id = %s AND created_at >= %s AND email LIKE '%%@bench.cn'"
     )
-    since = connection.ops.adapt_datetimefield_value(since)
+    started, since = since, connection.ops.adapt_datetimefield_value(since)
     with transaction.atomic(), connection.cursor() as cursor:
         # The search index's delete triggers, one statement per row, would take minutes: drop them, remove the
         # rows' index entries in one statement per table, and put the triggers back (all in this transaction).
@@ -160,6 +160,8 @@ def clean_up(actor: User, since, job: ImportJob) -> None:
                 cursor.execute(trigger[0])
         cursor.execute("DROP TABLE bench_gone")
         AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT, object_id=str(job.pk)).delete()
+        # the per-record create rows of the imported customers and contacts
+        AuditEvent.objects.filter(actor=actor, action=AuditEvent.Action.CREATE, created_at__gte=started).delete()
         ImportJob.objects.filter(pk=job.pk).delete()
 
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import uuid
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from crm.audit.models import AuditEvent
+from crm.core.bulk import chunks, insert_values
 from crm.core.request_context import current_ip, current_request_id
 
 # Fields of any model never worth a history line; a model names its own in ``audit_exclude`` (derived columns,
@@ -134,3 +136,82 @@ def save_with_audit(*, actor: Any, instance: _M, data: dict[str, Any]) -> _M:
     else:
         record_update(actor=actor, instance=instance, before=before)
     return instance
+
+
+# --- Bulk writers: the same rows as record_event() / record_create() / record_update(), many at a time -----
+
+# Audit rows per INSERT: large enough to be cheap per row, small enough for any database's parameter limit.
+BULK_BATCH = 2000
+
+
+def record_events(
+    *,
+    actor: Any,
+    action: str,
+    events: Iterable[tuple[models.Model, dict[str, Any]]],
+    message: str = "",
+    actor_name: str = "",
+) -> list[int]:
+    """One ``action`` row per (instance, changes), as record_event() writes it, in bulk INSERTs.
+
+    For services that change many records at once (an import, the pool rule): their audit trail is the one the
+    same changes made one by one would have left, at a fraction of the cost: plain rows (no model instances)
+    through crm.core.bulk's prepared insert. Returns the new rows' ids."""
+    is_user = actor is not None and getattr(actor, "is_authenticated", False)
+    actor_id = actor.pk if is_user else None
+    name = actor_name or (actor.get_username() if is_user else "")
+    ip, request_id, message = current_ip(), current_request_id(), message[:300]
+    types: dict[type[models.Model], int] = {}
+    rows = []
+    for instance, changes in events:
+        model = type(instance)
+        if model not in types:
+            types[model] = ContentType.objects.get_for_model(instance).pk
+        rows.append(
+            {
+                "actor_id": actor_id,
+                "actor_name": name,
+                "action": action,
+                "content_type_id": types[model],
+                "object_id": str(instance.pk),
+                "object_repr": str(instance)[:200],
+                "changes": changes or {},
+                "message": message,
+                "ip_address": ip,
+                "request_id": request_id,
+            }
+        )
+    return [pk for batch in chunks(rows, BULK_BATCH) for pk in insert_values(AuditEvent, batch)]
+
+
+def created_changes(state: dict[str, Any]) -> dict[str, list[Any]]:
+    """The ``changes`` of a create row for a record in ``state`` (a snapshot()): every filled-in value."""
+    return {k: [None, v] for k, v in state.items() if v not in (None, "", [], {})}
+
+
+def record_creates(
+    *,
+    actor: Any,
+    instances: Iterable[models.Model],
+    state: Callable[[Any], dict[str, Any]] = snapshot,
+) -> list[int]:
+    """A create row for each saved instance, identical to record_create()'s. ``state`` is the audited state of
+    one record when its service audits another one than snapshot() (e.g. with related values, or masked)."""
+    return record_events(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        events=((instance, created_changes(state(instance))) for instance in instances),
+    )
+
+
+def record_updates(
+    *,
+    actor: Any,
+    changes: Iterable[tuple[models.Model, dict[str, Any], dict[str, Any]]],
+) -> list[int]:
+    """An update row for each (instance, before, after) whose states differ, identical to record_update()'s;
+    records with no change get no row."""
+    events = [(instance, diff(before, after)) for instance, before, after in changes]
+    return record_events(
+        actor=actor, action=AuditEvent.Action.UPDATE, events=[(i, c) for i, c in events if c]
+    )

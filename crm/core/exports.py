@@ -65,6 +65,22 @@ DEFAULT_XLSX_MAX_ROWS = 100_000
 NOT_FILTERS = {"format", "file_format", "page", "page_size", "col", "view", "sort", "ordering", "csrfmiddlewaretoken"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
+
+def defuse_formula(text: str) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula: a leading apostrophe before = + - @ (tab, CR).
+    Text that already starts with an apostrophe before one of those (or another apostrophe) gets one too, so
+    that restore_formula() gives every text back exactly."""
+    if text.startswith(_FORMULA_START) or (text[:1] == "'" and text[1:2] and text[1] in (*_FORMULA_START, "'")):
+        return "'" + text
+    return text
+
+
+def restore_formula(text: str) -> str:
+    """The text defuse_formula() was given: what an import reads from a CSV file this app exported."""
+    if text[:1] == "'" and text[1:2] and text[1] in (*_FORMULA_START, "'"):
+        return text[1:]
+    return text
+
 Display = Callable[[Any], Any]
 
 
@@ -218,7 +234,7 @@ class CellFormatter:
     def csv(self, value: Any) -> Any:
         kind = value.__class__
         if kind is str:
-            return "'" + value if value.startswith(_FORMULA_START) else value
+            return defuse_formula(value)
         if value is None:
             return ""
         if kind is bool:

@@ -184,14 +184,22 @@ class Customer(ScopedModel):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs):
+    # What fill_derived() sets: saved with any update_fields.
+    DERIVED_FIELDS = ("phone", "email", "search_text", "name_key")
+
+    def fill_derived(self) -> None:
+        """Normalises the phone and e-mail and computes the columns derived from the others. The one place
+        they are computed: save() calls it, and so does every bulk write (which does not call save())."""
         # Stored normalised, so duplicates and exact search find each other whatever the door.
         self.phone = normalise_phone(self.phone) or self.phone
         self.email = normalise_email(self.email) or self.email
         self.search_text = search_text(self.name, self.phone, self.email, self.number or "")
         self.name_key = name_key(self.name)
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text", "name_key", "phone", "email"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], *self.DERIVED_FIELDS}
         super().save(*args, **kwargs)
 
     @classmethod
@@ -296,7 +304,9 @@ class Contact(TimeStampedModel):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
+    def fill_derived(self) -> None:
+        """Normalises the mobile and e-mail and computes the blind indexes and search text: the one place, used
+        by save() and by every bulk write."""
         # Stored normalised, so every door (page, API, import) yields the same value and blind index.
         self.mobile = normalise_phone(self.mobile) or self.mobile
         self.email = normalise_email(self.email) or self.email
@@ -304,6 +314,9 @@ class Contact(TimeStampedModel):
         self.email_index = blind_index(normalise_email(self.email))
         self.id_number_index = blind_index((self.id_number or "").strip().upper())
         self.search_text = search_text(self.name)
+
+    def save(self, *args, **kwargs):
+        self.fill_derived()
         super().save(*args, **kwargs)
 
     @property

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from crm.core.exports import restore_formula
+
 CSV_EXTENSIONS = (".csv", ".txt")
 XLSX_EXTENSIONS = (".xlsx",)
 # utf-8-sig reads UTF-8 with and without the BOM Excel adds; GB18030 is a superset of GBK and GB2312, the
@@ -155,23 +157,30 @@ def _csv_lines(content: bytes) -> _Lines:
     if content[:4] == b"PK\x03\x04":
         raise FileProblem(_("This looks like an Excel workbook, not a CSV file. Upload it with the .xlsx extension."))
     text, encoding = _decode(content)
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
             for cells in reader:
-                yield reader.line_num, [cell.strip() for cell in cells]
+                # A leading apostrophe that this app's export put before a formula-like value goes again.
+                yield reader.line_num, [restore_formula(cell.strip()) for cell in cells]
         except csv.Error as error:
             raise FileProblem(
                 _("The CSV file is malformed near line %(line)s: %(error)s") % {"line": reader.line_num, "error": error}
             ) from error
 
     return _Lines(rows(), encoding)
+
+
+def _delimiter(text: str) -> str:
+    """Comma, semicolon or tab: whichever splits the heading row into the most columns (comma on a tie).
+
+    Only the separator is guessed. Quoting is always Excel's (and RFC 4180's): a field in double quotes, a quote
+    inside it doubled. Guessing the whole dialect (csv.Sniffer) can settle on no doubled quotes, and then
+    a quoted ``Say "hi"`` reads back with its quotes doubled."""
+    first = text.lstrip("\r\n").split("\n", 1)[0]
+    counts = {sep: len(next(csv.reader([first], delimiter=sep), [])) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda sep: (counts[sep], sep == ","))
 
 
 def _cell_text(value) -> str:

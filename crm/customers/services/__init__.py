@@ -153,7 +153,7 @@ def purge_customer(*, actor: User, customer: Customer) -> None:
 
 # --- Contacts --------------------------------------------------------------------------------------------
 
-def _contact_snapshot(contact: Contact) -> dict[str, Any]:
+def contact_snapshot(contact: Contact) -> dict[str, Any]:
     """The audited state of a contact, sensitive values masked: the trail must not become a leak."""
     state = audit.snapshot(contact)
     for name in Contact.SENSITIVE_FIELDS:
@@ -172,7 +172,7 @@ def create_contact(*, actor: User, customer: Customer, data: dict[str, Any]) -> 
     if contact.is_primary:
         customer.contacts.exclude(pk=contact.pk).update(is_primary=False)
     audit.record_event(actor=actor, action=AuditEvent.Action.CREATE, instance=contact,
-                       changes={k: [None, v] for k, v in _contact_snapshot(contact).items() if v not in (None, "")})
+                       changes={k: [None, v] for k, v in contact_snapshot(contact).items() if v not in (None, "")})
     return contact
 
 
@@ -180,7 +180,7 @@ def create_contact(*, actor: User, customer: Customer, data: dict[str, Any]) -> 
 def update_contact(*, actor: User, contact: Contact, data: dict[str, Any]) -> Contact:
     if contact.erased_at is not None:  # erased on request: new data would bring the person back unnoticed
         raise DomainError(_("This person's data was erased on request; the contact can no longer be edited."))
-    before = _contact_snapshot(contact)
+    before = contact_snapshot(contact)
     for name, value in data.items():
         setattr(contact, name, value)
     apply_consent_rules(contact)
@@ -188,7 +188,7 @@ def update_contact(*, actor: User, contact: Contact, data: dict[str, Any]) -> Co
     contact.save()
     if contact.is_primary:
         contact.customer.contacts.exclude(pk=contact.pk).update(is_primary=False)
-    changes = audit.diff(before, _contact_snapshot(contact))
+    changes = audit.diff(before, contact_snapshot(contact))
     if changes:
         audit.record_event(actor=actor, action=AuditEvent.Action.UPDATE, instance=contact, changes=changes)
     return contact

@@ -138,14 +138,16 @@ def return_idle_customers(now: dt.datetime | None = None) -> int:
                     ]
                 )
                 owners = {user.pk: str(user) for user in User.objects.filter(pk__in={o for _pk, o, _name in batch})}
-                for pk, owner, name in batch:
-                    audit.record_event(
-                        actor=None,
-                        action=PoolAuditAction.POOL_RETURN,
-                        instance=Customer(pk=pk, name=name),
-                        message=reason,
-                        changes={"owner": [owners.get(owner, str(owner)), None]},
-                    )
+                audit.record_events(
+                    actor=None,
+                    action=PoolAuditAction.POOL_RETURN,
+                    events=[
+                        (Customer(pk=pk, name=name), {"owner": [owners.get(owner, str(owner)), None]})
+                        for pk, owner, name in batch
+                    ],
+                    message=reason,
+                )
+                for _pk, owner, _name in batch:
                     returned[owner] += 1
     for recipient in User.objects.filter(pk__in=returned, is_active=True):
         with translation.override(recipient.language or settings.LANGUAGE_CODE):

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from crm.audit.models import AuditEvent
 from crm.core.pinyin import search_text
-from crm.customers import importers
 from crm.customers.models import Contact, Customer, Tag
 from crm.customers.services import create_contact, create_customer
+from crm.customers.services import imports as writes
 from crm.imports.tests.sample_files import csv_upload, preview, rows_by_action, run, xlsx_upload
 
 pytestmark = pytest.mark.django_db
@@ -256,17 +256,17 @@ def test_field_rules_apply_to_imports(rep):
 
 
 def test_an_import_that_fails_half_way_writes_nothing(rep, monkeypatch, django_capture_on_commit_callbacks):
-    monkeypatch.setattr(importers, "WRITE_BATCH", 10)
+    monkeypatch.setattr(writes, "WRITE_BATCH", 10)
     calls = []
-    create_batch = importers.CustomerImporter._create_batch
+    create_batch = writes.create_batch
 
-    def crash_on_the_third_batch(self, actor, batch, tags):
+    def crash_on_the_third_batch(actor, batch, tags):
         calls.append(len(batch))
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        return create_batch(self, actor, batch, tags)
+        return create_batch(actor, batch, tags)
 
-    monkeypatch.setattr(importers.CustomerImporter, "_create_batch", crash_on_the_third_batch)
+    monkeypatch.setattr(writes, "create_batch", crash_on_the_third_batch)
     rows = [["客户名称", "手机", "联系人"]] + [[f"半途公司{i}", f"1370000{i:04d}", f"人{i}"] for i in range(50)]
     job = run(rep, preview(rep, csv_upload(rows)), django_capture_on_commit_callbacks)
     assert len(calls) == 3
@@ -338,3 +338,75 @@ def test_imported_customers_and_contacts_are_found_by_global_search(rep, django_
     assert find_matches(customers, "wzlc", 5) == [Customer.objects.get(name="温州鹿城星火电子有限公司").pk]
     contacts = Contact.objects.visible_to(rep, "view")
     assert find_matches(contacts, "ouyang", 5) == [Contact.objects.get(name="欧阳娜娜").pk]
+
+
+def test_imported_customers_get_numbers_from_the_sequence_and_are_found_by_them(
+    rep, admin_user, django_capture_on_commit_callbacks
+):
+    from crm.core.fulltext import find_matches
+    from crm.customers.services import create_customer
+
+    before = create_customer(actor=admin_user, data={"name": "先建的客户"}).number
+    rows = [["客户名称"], ["宁波海曙云帆贸易有限公司"], ["温州鹿城星火电子有限公司"]]
+    run(rep, preview(rep, csv_upload(rows)), django_capture_on_commit_callbacks)
+    imported = list(Customer.objects.filter(name__in=[r[0] for r in rows[1:]]).order_by("pk"))
+    numbers = [customer.number for customer in imported]
+    prefix, counter = before.rsplit("-", 1)
+    assert numbers == [f"{prefix}-{int(counter) + n:06d}" for n in (1, 2)]
+    after = create_customer(actor=admin_user, data={"name": "后建的客户"}).number
+    assert after == f"{prefix}-{int(counter) + 3:06d}"  # the sequence went on from the import's block
+    assert find_matches(Customer.objects.visible_to(rep), numbers[1], 5) == [imported[1].pk]
+
+
+def test_each_imported_customer_and_contact_gets_the_create_row_a_single_creation_writes(
+    rep, django_capture_on_commit_callbacks
+):
+    from crm.customers.timeline import field_changes
+
+    # Given a row with tags and a contact, imported; and the same customer created by hand
+    rows = [["客户名称", "级别", "标签", "联系人", "手机"],
+            ["杭州导入审计有限公司", "A", "重点客户, 展会2026", "周九", "13712345678"]]
+    run(rep, preview(rep, csv_upload(rows)), django_capture_on_commit_callbacks)
+    imported = Customer.objects.get(name="杭州导入审计有限公司")
+    by_hand = create_customer(
+        actor=rep, data={"name": "杭州导入审计有限公司", "level": "A", "tags": ["重点客户", "展会2026"]}
+    )
+    contact = create_contact(
+        actor=rep, customer=by_hand, data={"name": "周九", "mobile": "13712345678", "is_primary": True}
+    )
+
+    def create_row(instance):
+        event = AuditEvent.objects.get(action=AuditEvent.Action.CREATE, object_id=str(instance.pk),
+                                       content_type__model=instance._meta.model_name)
+        return {**event.changes, "id": None, "customer": None}, event.actor_name, event.object_repr
+
+    # Then both have the same derived columns (one fill_derived() for save() and the bulk write)
+    by_hand.refresh_from_db()
+    assert (imported.search_text, imported.name_key) == (by_hand.search_text, by_hand.name_key)
+    derived = ("mobile", "mobile_index", "email_index", "id_number_index", "search_text")
+    assert [getattr(imported.contacts.get(), n) for n in derived] == [getattr(contact, n) for n in derived]
+    # and the import wrote the same create rows, for the customer and for its contact
+    assert create_row(imported) == create_row(by_hand)
+    assert create_row(imported.contacts.get()) == create_row(contact)
+    # and the imported customer's timeline starts with its creation
+    assert [entry.title for entry in field_changes(imported, rep, None, 10)] == ["Created"]
+
+
+def test_an_owner_named_by_a_display_name_two_users_share_is_refused(rep, manager, other_rep):
+    from crm.accounts.models import User
+
+    User.objects.filter(pk=manager.pk).update(name=other_rep.name)
+    job = preview(manager, csv_upload([["客户名称", "负责人"], ["甲公司", other_rep.name], ["乙公司", "sales2"]]))
+    assert rows_by_action(job) == {"error": {2}}
+    assert "Several users" in job.issues[0]["messages"][0]
+
+
+def test_an_update_naming_the_current_owner_needs_no_assign_right(rep, other_rep, django_capture_on_commit_callbacks):
+    # A rep's customer exported with its owner's display name, re-imported by the same rep: no assignment
+    own = create_customer(actor=rep, data={"name": "自己的客户有限公司", "level": "C"})
+    job = preview(rep, csv_upload([["客户名称", "负责人", "级别"], ["自己的客户有限公司", str(rep), "B"],
+                                   ["别人的新客户", str(other_rep), ""]]), policy="update")
+    assert rows_by_action(job) == {"update": {2}, "error": {3}}
+    run(rep, job, django_capture_on_commit_callbacks)
+    own.refresh_from_db()
+    assert (own.level, own.owner) == ("B", rep)

@@ -120,6 +120,21 @@ def test_a_return_is_recorded_in_the_pool_history_and_the_audit_trail(rules, rep
     assert "1" in notice.title and notice.url == "/customers/pool/"
 
 
+def test_the_rule_writes_its_audit_rows_in_bulk_not_one_insert_per_customer(rules, rep, other_rep):
+    from django.test.utils import CaptureQueriesContext
+
+    idle = [make(rep if i % 2 else other_rep, f"批量回收{i}", idle=45) for i in range(30)]
+    with CaptureQueriesContext(connection) as queries:
+        assert return_idle_customers(NOW) == 30
+    audit_inserts = [q for q in queries.captured_queries if 'INSERT INTO "audit_auditevent"' in q["sql"]]
+    assert len(audit_inserts) == 1
+    events = AuditEvent.objects.filter(action=AuditEvent.Action.POOL_RETURN)
+    assert sorted(int(e.object_id) for e in events) == sorted(c.pk for c in idle)
+    assert {e.object_id: e.changes["owner"][0] for e in events} == {str(c.pk): str(c.owner) for c in idle}
+    reason = _("No follow-up for %(days)d days") % {"days": 30}
+    assert {(e.actor_id, e.actor_name, e.message) for e in events} == {(None, "", reason)}
+
+
 def test_owners_are_warned_once_in_one_message_each(rules, rep, other_rep, smtp,
                                                     django_capture_on_commit_callbacks):
     mine = [make(rep, f"即将回收{n}", idle=27 + n * 0.5) for n in range(3)]

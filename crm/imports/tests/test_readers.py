@@ -96,3 +96,30 @@ def test_too_many_rows_or_bytes_are_refused(settings):
     settings.CRM_IMPORT_MAX_BYTES = 10
     with pytest.raises(FileProblem, match="larger than"):
         read_table(csv_bytes(rows[:2]), "a.csv")
+
+
+@pytest.mark.parametrize(
+    "remark",
+    ['说 "好"', '"引号"', 'it\'s "ok"', 'a;b "c"', 'tab\t"x"'],
+)
+def test_quotes_inside_a_quoted_csv_cell_read_back_as_written(remark):
+    # A CSV writer (Excel, this app's export) doubles quotes inside a quoted cell; guessing the dialect used to
+    # settle on "no doubled quotes" and kept them doubled.
+    rows = [["客户名称", "备注"], ["甲", remark], ["乙", "普通"]]
+    assert read_table(csv_bytes(rows), "a.csv").rows == [(2, ["甲", remark.strip()]), (3, ["乙", "普通"])]
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_the_separator_is_found_from_the_heading_row(separator):
+    content = separator.join(["客户名称", "电话", "备注"]) + "\r\n" + separator.join(["甲", "0571", "a, b; c"])
+    table = read_table(content.encode(), "a.csv")
+    assert table.headers == ["客户名称", "电话", "备注"]
+
+
+def test_the_exports_formula_guard_is_undone_and_other_apostrophes_are_kept():
+    from crm.core.exports import defuse_formula
+
+    values = ["=SUM(A1)", "+86 138 0013 8000", "-备注", "@home", "'=already quoted", "''", "'", "O'Brien", "'plain"]
+    rows = [["客户名称", *[f"c{i}" for i in range(len(values))]], ["甲", *[defuse_formula(v) for v in values]]]
+    assert defuse_formula("=SUM(A1)") == "'=SUM(A1)"
+    assert read_table(csv_bytes(rows), "a.csv").rows[0][1][1:] == values

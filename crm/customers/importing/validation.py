@@ -1,0 +1,126 @@
+"""A row's cells, checked with the Customer, Contact and Tag fields' own validators (see
+crm.imports.validation.FieldCleaner), into the plan of what to write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from crm.accounts.models import User
+from crm.core.contact_points import normalise_email, normalise_phone
+from crm.customers.importing.duplicates import keys_of
+from crm.customers.importing.rows import CONTACT_FIELDS, DICTIONARY_FIELDS, Lookups, RowPlan, split_tags, squash
+from crm.imports.registry import SourceRow
+from crm.system.dictionaries import KINDS
+
+
+def validate_row(row: SourceRow, lookups: Lookups) -> tuple[list[str], RowPlan | None]:
+    """The row's error messages (each prefixed by its field's label), or its plan.
+
+    Whether the owner may be someone else is decided later, once it is known whether the row creates a customer
+    or updates one (naming a customer's current owner is no assignment)."""
+    v = row.values
+    errors: list[str] = []
+
+    def error(key: str, message: str) -> None:
+        errors.append(f"{lookups.labels[key]}: {message}")
+
+    def clean(key: str, value: Any, cleaner: str | None = None) -> Any:
+        try:
+            return lookups.cleaners[cleaner or key](value)
+        except ValidationError as problem:
+            error(key, " ".join(problem.messages))
+            return None
+
+    customer: dict[str, Any] = {"name": clean("name", v.get("name", "").strip())}
+    if raw := v.get("kind", ""):
+        kind = lookups.kinds.get(squash(raw))
+        if kind is None:
+            error("kind", _("“%(value)s” is not a customer kind; use company or individual (企业 / 个人).")
+                  % {"value": raw})
+        customer["kind"] = clean("kind", kind) if kind else None
+    if raw := v.get("phone", ""):
+        phone = normalise_phone(raw)
+        if not phone:
+            error("phone", _("“%(value)s” is not a phone number, e.g. 13800138000 or 0571-88886666.") % {"value": raw})
+        customer["phone"] = clean("phone", phone) if phone else None
+    if raw := v.get("email", ""):
+        customer["email"] = _email(raw, "email", lookups, error)
+    for key, kind in DICTIONARY_FIELDS.items():
+        if raw := v.get(key, ""):
+            code = lookups.dictionaries[kind].get(raw.strip()) or lookups.dictionaries[kind].get(squash(raw))
+            if code is None:
+                error(key, _("“%(value)s” is not in the %(kind)s list.")
+                      % {"value": raw, "kind": KINDS.get(kind, kind)})
+            customer[key] = clean(key, code) if code else None
+    for key in ("city", "address", "remark"):
+        if raw := v.get(key, ""):
+            customer[key] = clean(key, raw)
+    tags = split_tags(v.get("tags", ""), lookups.tags_with_separators)
+    for tag in tags:
+        clean("tags", tag, "tag")
+    owner = None
+    row_id = None
+    if raw := v.get("id", "").strip():
+        row_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
+        if row_id is None:
+            error("id", _("“%(value)s” is not a customer ID.") % {"value": raw})
+    if raw := v.get("owner", "").strip():
+        owner = lookups.users.get(raw.lower())
+        if raw.lower() in lookups.users and owner is None:
+            error("owner", _("Several users are called “%(value)s”; use the user name or employee number.")
+                  % {"value": raw})
+        elif owner is None:
+            error("owner", _("No active user with the user name or employee number “%(value)s”.") % {"value": raw})
+    contact = _contact(v, lookups, error, clean)
+    if errors:
+        return errors, None
+    plan = RowPlan(number=row.number, customer=customer, tags=tags, contact=contact, owner=owner, id=row_id)
+    plan.keys = keys_of(plan)
+    return [], plan
+
+
+def owner_problem(plan: RowPlan, actor: User, lookups: Lookups, current_owner_id: int | None = None) -> str | None:
+    """Why the row may not give the customer its owner: another user is an assignment (customers.assign),
+    unless the row names the owner the customer it updates already has."""
+    owner = plan.owner
+    if owner is None or owner.pk in (actor.pk, current_owner_id) or lookups.may_assign:
+        return None
+    return f"{lookups.labels['owner']}: {_('You may not assign customers to other users.')}"
+
+
+def _email(raw: str, key: str, lookups: Lookups, error) -> str | None:
+    """The normalised address, checked by Django's EmailField validators (as the Customer's e-mail field)."""
+    value = normalise_email(raw)
+    try:
+        if not value:
+            raise ValidationError("")
+        return lookups.cleaners["email"](value)
+    except ValidationError:
+        error(key, _("“%(value)s” is not a valid e-mail address.") % {"value": raw})
+        return None
+
+
+def _contact(v: dict[str, str], lookups: Lookups, error, clean) -> dict[str, str] | None:
+    values = {key: v.get(key, "").strip() for key in CONTACT_FIELDS}
+    if not any(values.values()):
+        return None
+    contact = {"name": values["contact_name"], "title": values["contact_title"], "mobile": "", "email": ""}
+    if values["contact_mobile"]:
+        contact["mobile"] = normalise_phone(values["contact_mobile"])
+        if not contact["mobile"]:
+            error(
+                "contact_mobile",
+                _("“%(value)s” is not a phone number, e.g. 13800138000.") % {"value": values["contact_mobile"]},
+            )
+    if values["contact_email"]:
+        contact["email"] = _email(values["contact_email"], "contact_email", lookups, error) or ""
+    if not contact["name"]:
+        error("contact_name", _("A contact with a mobile, e-mail or title needs a name."))
+    else:
+        clean("contact_name", contact["name"])
+    if contact["title"]:
+        clean("contact_title", contact["title"])
+    return contact
