@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 CRM := $(BIN)/crm
 PYTHON ?= python3
 
-.PHONY: install demo serve test test-sqlite test-postgres typecheck lint format messages bench bench-smoke clean
+.PHONY: install demo serve test test-sqlite test-postgres typecheck lint format messages bench bench-smoke bench-smoke-postgres clean
 
 # Idempotent: each step is skipped when its inputs have not changed.
 install: $(VENV)/.installed node_modules/.installed
@@ -37,15 +37,18 @@ test: install
 	$(BIN)/ruff check .
 	$(MAKE) typecheck
 	$(MAKE) test-sqlite
+	$(MAKE) bench-smoke
 	$(MAKE) test-postgres
+	$(MAKE) bench-smoke-postgres
 
 test-sqlite:
 	$(BIN)/pytest -q
-	PYTHON=$(BIN)/python bash scripts/bench-smoke.sh
 
 # Browser tests ran on SQLite already; the PostgreSQL run covers everything that touches the database.
 test-postgres:
 	DATABASE_URL="$$(bash scripts/ensure-postgres.sh)" $(BIN)/pytest -q -m "not browser"
+
+bench-smoke-postgres: install
 	BENCH_DATABASE_URL="$$(bash scripts/ensure-postgres.sh)" PYTHON=$(BIN)/python bash scripts/bench-smoke.sh
 
 # mypy with the Django and DRF plugins over core and every services module (settings in pyproject.toml).

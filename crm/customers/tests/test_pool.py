@@ -128,7 +128,7 @@ def test_the_rule_writes_its_audit_rows_in_bulk_not_one_insert_per_customer(rule
         assert return_idle_customers(NOW) == 30
     audit_inserts = [q for q in queries.captured_queries if 'INSERT INTO "audit_auditevent"' in q["sql"]]
     assert len(audit_inserts) == 1
-    events = AuditEvent.objects.filter(action=AuditEvent.Action.POOL_RETURN)
+    events = AuditEvent.objects.filter(action=PoolAuditAction.POOL_RETURN)
     assert sorted(int(e.object_id) for e in events) == sorted(c.pk for c in idle)
     assert {e.object_id: e.changes["owner"][0] for e in events} == {str(c.pk): str(c.owner) for c in idle}
     reason = _("No follow-up for %(days)d days") % {"days": 30}
