@@ -72,7 +72,8 @@ def test_each_chunk_is_checked_by_primary_key(many):
     if connection.vendor == "sqlite":
         assert "INTEGER PRIMARY KEY" in plan, plan
     else:
-        assert "customers_customer_pkey" in plan, plan
+        # The ids drive the lookup (on a tiny test table PostgreSQL may read them through any index holding id).
+        assert '"Index Cond": "(id = ANY' in plan, plan
 
 
 @pytest.mark.parametrize("username", ["sales1", "manager", "admin"])
