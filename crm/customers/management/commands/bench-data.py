@@ -46,8 +46,9 @@ class _Table:
     def __init__(self, model: type[models.Model], given: list[str]):
         fields = list(model._meta.concrete_fields)
         self.given = given
+        # Every other column gets its default; an id left out is the database's to give.
         defaults = {f.attname: f.get_db_prep_save(f.get_default(), connection) for f in fields
-                    if f.attname not in given}
+                    if f.attname not in given and not f.primary_key}
         self.columns = [*given, *defaults]
         self.tail = tuple(defaults.values())
         quote = connection.ops.quote_name
