@@ -167,7 +167,7 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
     def current_view(self) -> SavedView | None:
         """The saved view named by ?view=, if it is the user's own."""
         view_id = self.request.GET.get("view", "")
-        if not self.list_key or not view_id.isdigit():
+        if not self.list_key or not (view_id.isascii() and view_id.isdigit() and len(view_id) < 19):
             return None
         return SavedView.objects.filter(user=_signed_in(self.request.user), list_key=self.list_key, pk=view_id).first()
 

@@ -136,3 +136,9 @@ def test_changes_show_in_the_customer_history(client_for, rep, customers):
                                                           "phone": own.phone, "email": own.email})
     page = client.get(reverse("customers:detail", args=[own.pk])).content.decode()
     assert "张伟客户" in page and "新名字" in page
+
+
+@pytest.mark.parametrize("view", ["²", "٣", "99999999999999999999999", "-1"])
+def test_a_saved_view_id_that_is_no_id_opens_the_plain_list(client_for, rep, view):
+    response = client_for(rep).get(reverse("customers:list") + f"?view={view}")
+    assert response.status_code == 200 and response.context["current_view"] is None
