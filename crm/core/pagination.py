@@ -24,20 +24,30 @@ order and no row is shown twice or skipped. An ordering the model has no index f
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime
+import decimal
+import json
 import math
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import Model, QuerySet
+from django.db import connections
+from django.db.models import Field, IntegerField, Model, Q, QuerySet
 from django.utils.functional import cached_property
 
 DEFAULT_COUNT_CAP = 500
 # A list of at most this many rows is sorted by the database; a longer one is read along its ordering's index.
 PROBE_ROWS = 2000
 FIRST_CHUNK = 200
-MAX_CHUNK = 5000
+MAX_CHUNK = 20_000
 WALK_BUDGET = 200_000
+# A walk that would read more index entries than this for one page first asks whether the list is short.
+SPARSE_ENTRIES = 10_000
+SPARSE = object()
 
 
 def count_cap() -> int:
@@ -109,58 +119,208 @@ def index_for_ordering(model: type[Model], ordering: list[Any]) -> bool:
             return True
     return False
 
+MAX_CURSOR_LENGTH = 2000
+_INT64 = 2**63
+
+
+class Cursor:
+    """Where a page ended — the ordering's values of its last row, the primary key last — so that the next page
+    starts right after it (keyset paging): page 1,000 then costs what page 1 costs, and a row written meanwhile
+    neither repeats nor hides a row. Travels in the URL as ``?after=``, an opaque token."""
+
+    def __init__(self, keys: list[tuple[str, bool]], values: list[Any]):
+        self.keys = keys
+        self.values = values
+
+    @classmethod
+    def of_row(cls, row: Model, keys: list[tuple[str, bool]]) -> Cursor:
+        return cls(keys, [getattr(row, row._meta.get_field(name).attname) for name, _ in keys])
+
+    def encode(self) -> str:
+        payload = {"k": [f"-{name}" if descending else name for name, descending in self.keys],
+                   "v": [_plain(value) for value in self.values]}
+        return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str, model: type[Model]) -> Cursor | None:
+        """The cursor a token stands for, or None when it is not one this model's list wrote."""
+        if not token or len(token) > MAX_CURSOR_LENGTH or not token.isascii():
+            return None
+        try:
+            payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            names, raw = payload["k"], payload["v"]
+            if not (isinstance(names, list) and isinstance(raw, list) and len(names) == len(raw) >= 1):
+                return None
+            keys = _keys(model, names)
+            if keys is None or keys[-1][0] != model._meta.pk.name:
+                return None
+            values = [_typed(model._meta.get_field(name), value) for (name, _), value in zip(keys, raw, strict=True)]
+        except (ValueError, TypeError, KeyError, OverflowError, ValidationError, binascii.Error, UnicodeDecodeError):
+            return None
+        if values[-1] is None:
+            return None
+        return cls(keys, values)
+
+    def fits(self, keys: list[tuple[str, bool]]) -> bool:
+        return self.keys == keys
+
+    def segments(self, model: type[Model], nulls_largest: bool) -> list[Q]:
+        """The rows after this one as stretches of the ordering's index, in reading order: each a condition an
+        index seeks to (``level = 'B' AND id > 7``, then ``level > 'B'``, then the NULLs if they sort last)."""
+        return _after(model, self.keys, self.values, nulls_largest)
+
+
+def _after(model: type[Model], keys: list[tuple[str, bool]], values: list[Any], nulls_largest: bool) -> list[Q]:
+    (name, descending), value = keys[0], values[0]
+    beyond = f"{name}__{'lt' if descending else 'gt'}"
+    if len(keys) == 1:  # the primary key: unique and never NULL
+        return [Q(**{beyond: value})]
+    equal = Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+    found = [equal & rest for rest in _after(model, keys[1:], values[1:], nulls_largest)]
+    nulls_last = nulls_largest != descending  # PostgreSQL: NULLs last going up; SQLite: last going down
+    if value is None:
+        if not nulls_last:
+            found.append(Q(**{f"{name}__isnull": False}))
+    else:
+        found.append(Q(**{beyond: value}))
+        if nulls_last and model._meta.get_field(name).null:
+            found.append(Q(**{f"{name}__isnull": True}))
+    return found
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()  # microseconds kept: the next page starts exactly after this row
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
+def _typed(field: Field, value: Any) -> Any:
+    """A cursor value as the field holds it; anything a URL could carry that the database would choke on (a
+    65-bit number, a NUL character) is refused as a broken cursor rather than passed on."""
+    if value is None:
+        if not field.null and not field.primary_key:
+            raise ValueError("NULL in a NOT NULL column")
+        return None
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise TypeError("not a plain value")
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("NUL character")
+    typed = field.to_python(value)
+    if isinstance(typed, datetime.datetime) and typed.tzinfo is not None:
+        typed = typed.astimezone(datetime.UTC)  # OverflowError at the edge of the calendar: a broken cursor
+    integer = isinstance(field, IntegerField) or field.primary_key
+    if integer and (not isinstance(typed, int) or not -_INT64 <= typed < _INT64):
+        raise ValueError("integer out of range")
+    return typed
+
 
 class ListPlan:
-    """How one list's page is read: see the module's docstring. ``queryset`` is ordered (ordering_of)."""
+    """How one list's page is read: see the module's docstring. ``queryset`` is ordered (ordering_of).
 
-    def __init__(self, queryset: QuerySet, probe_rows: int = PROBE_ROWS):
+    ``after`` (a ``Cursor``) starts the list after the row it names instead of at its first row: ``rows(0, n)`` are
+    then the n rows that follow it. The capped count is always the whole list's.
+    """
+
+    def __init__(self, queryset: QuerySet, probe_rows: int = PROBE_ROWS, after: Cursor | None = None,
+                 count_rows: int | None = None):
         self.queryset = queryset
         self.probe_rows = probe_rows
+        # The first probe stops at what the count needs; the wider one runs only for a sparse long list.
+        self.count_rows = min(probe_rows, count_rows if count_rows is not None else probe_rows)
         self.ordering = ordering_of(queryset)
+        self.keys = _keys(queryset.model, self.ordering)
+        self.after = after if after is not None and self.keys is not None and after.fits(self.keys) else None
 
     @cached_property
     def probe(self) -> list[Any]:
-        """Up to ``probe_rows + 1`` ids of rows in the list, in no particular order."""
-        return list(self.queryset.order_by().values_list("pk", flat=True)[: self.probe_rows + 1])
+        """Up to ``count_rows + 1`` ids of rows in the list, in no particular order."""
+        return self._ids(self.count_rows)
+
+    @cached_property
+    def wide_probe(self) -> list[Any]:
+        """Up to ``probe_rows + 1`` of them."""
+        return self.probe if self.count_rows == self.probe_rows else self._ids(self.probe_rows)
+
+    def _ids(self, limit: int) -> list[Any]:
+        return list(self.queryset.order_by().values_list("pk", flat=True)[: limit + 1])
 
     @property
     def is_short(self) -> bool:
-        return len(self.probe) <= self.probe_rows
+        return len(self.probe) <= self.count_rows
+
+    def _segments(self) -> list[Q]:
+        """The stretches of the ordering index the list's rows lie in, in the order they are read."""
+        if self.after is None or self.keys is None:
+            return [Q()]
+        return self.after.segments(self.queryset.model, connections[self.queryset.db].features.nulls_order_largest)
 
     def rows(self, offset: int, limit: int) -> list[Any]:
-        """Rows ``offset`` to ``offset + limit`` of the list, in its order."""
+        """Rows ``offset`` to ``offset + limit`` of the list (after the cursor, if any), in its order."""
+        queryset = self.queryset
+        if self.after is not None:
+            beyond = Q()
+            for segment in self._segments():
+                beyond |= segment
+            queryset = queryset.filter(beyond)
         if self.is_short:
-            return list(self.queryset.filter(pk__in=self.probe)[offset : offset + limit])
-        if index_for_ordering(self.queryset.model, self.ordering):
-            ids = self._walk(offset + limit)
-            if ids is not None:
-                return list(self.queryset.filter(pk__in=ids[offset : offset + limit]))
-        return list(self.queryset[offset : offset + limit])
+            return list(queryset.filter(pk__in=self.probe)[offset : offset + limit])
+        if self.keys is not None and index_for_ordering(self.queryset.model, self.ordering):
+            ids = self._walk(offset + limit, sparse=SPARSE)
+            if ids is SPARSE:
+                # Few rows pass per index entry: if the whole list is a few thousand rows, sorting them is cheaper.
+                if len(self.wide_probe) <= self.probe_rows:
+                    return list(queryset.filter(pk__in=self.wide_probe)[offset : offset + limit])
+                ids = self._walk(offset + limit)
+            if isinstance(ids, list):
+                page = ids[offset : offset + limit]
+                return list(self.queryset.filter(pk__in=page)) if page else []
+        return list(queryset[offset : offset + limit])
 
-    def _walk(self, wanted: int) -> list[Any] | None:
-        """The first ``wanted`` ids of the list, read along the ordering's index; None past the budget."""
+    def _walk(self, wanted: int, sparse: object = None) -> list[Any] | object | None:
+        """The first ``wanted`` ids of the list, read along the ordering's index. None when filling the page would
+        read more than ``WALK_BUDGET`` entries; ``sparse`` (when given) as soon as it would read more than
+        ``SPARSE_ENTRIES``.
+
+        Each chunk is one statement: the index gives a window of ids (``ORDER BY … LIMIT … OFFSET``, read from
+        the index alone) and the list's own conditions keep those that pass, by primary key. No id list travels
+        through Python, and each chunk is sized by the rate at which rows passed so far."""
         model = self.queryset.model
-        index = model._base_manager.using(self.queryset.db).order_by(*self.ordering).values_list("pk", flat=True)
-        passing = self.queryset.order_by().values_list("pk", flat=True)
+        index = model._base_manager.using(self.queryset.db).order_by(*self.ordering)
+        passing = self.queryset.order_by(*self.ordering).values_list("pk", flat=True)
         found: list[Any] = []
-        position, chunk = 0, min(max(FIRST_CHUNK, 2 * wanted), MAX_CHUNK)
-        while position < WALK_BUDGET:
-            ids = list(index[position : position + chunk])
-            passed = set(passing.filter(pk__in=ids))
-            found.extend(pk for pk in ids if pk in passed)
-            if len(found) >= wanted or len(ids) < chunk:
-                return found
-            position += chunk
-            chunk = min(chunk * 4, MAX_CHUNK)
-        return None
+        read = 0
+        for segment in self._segments():
+            stretch = index.filter(segment).values("pk")
+            position, chunk = 0, min(max(FIRST_CHUNK, 10 * wanted), MAX_CHUNK)
+            while True:
+                window = stretch[position : position + chunk]
+                found.extend(passing.filter(pk__in=window)[: wanted - len(found)])
+                read += chunk
+                if len(found) >= wanted:
+                    return found
+                position += chunk
+                if not stretch[position : position + 1].exists():
+                    break  # the stretch is read to its end
+                # Rows passed at rate len(found)/read: read enough to fill the page at that rate, and half again.
+                needed = int((wanted - len(found)) * read / max(len(found), 0.5) * 1.5)
+                if sparse is not None and needed > SPARSE_ENTRIES:
+                    return sparse
+                if read + needed > WALK_BUDGET:
+                    return None
+                chunk = min(max(FIRST_CHUNK, needed), MAX_CHUNK)
+        return found
 
 
 class CappedPage(Page):
     """A page that knows whether another follows even when the paginator stopped counting."""
 
-    def __init__(self, object_list, number, paginator, has_more: bool | None = None):
+    def __init__(self, object_list, number, paginator, has_more: bool | None = None, next_cursor: str = ""):
         super().__init__(object_list, number, paginator)
         self._has_more = has_more
+        # ?after= of the next page: it starts after this page's last row instead of counting rows from the top.
+        self.next_cursor = next_cursor
 
     def has_next(self) -> bool:
         if self._has_more is None:
@@ -183,13 +343,20 @@ class CappedPaginator(Paginator):
         orphans: int = 0,
         allow_empty_first_page: bool = True,
         cap: int | None = None,
+        after: str | None = None,
         **kwargs,
     ):
         self.cap = count_cap() if cap is None else cap
         self.plan: ListPlan | None = None
+        # ?after= names the row the page starts after (see Cursor); a token this list did not write is ignored
+        # here and answered by the API as an invalid cursor (``cursor_refused``).
+        self.cursor_refused = False
         if isinstance(object_list, QuerySet):
             object_list = object_list.order_by(*ordering_of(object_list))
-            self.plan = ListPlan(object_list, probe_rows=max(PROBE_ROWS, self.cap))
+            cursor = Cursor.decode(after, object_list.model) if after else None
+            self.plan = ListPlan(object_list, probe_rows=max(PROBE_ROWS, self.cap), after=cursor,
+                                 count_rows=self.cap)
+            self.cursor_refused = bool(after) and self.plan.after is None
         super().__init__(object_list, per_page, orphans, allow_empty_first_page, **kwargs)
 
     @cached_property
@@ -236,11 +403,16 @@ class CappedPaginator(Paginator):
         if self.plan is None:
             return super().page(number)
         number = self.validate_number(number)
-        bottom = (number - 1) * self.per_page
+        bottom = 0 if self.plan.after is not None else (number - 1) * self.per_page
         rows = self.plan.rows(bottom, self.per_page + 1)
         if not rows and (number > 1 or not self.allow_empty_first_page):
             raise EmptyPage(self.error_messages["no_results"])
-        return CappedPage(rows[: self.per_page], number, self, has_more=len(rows) > self.per_page)
+        has_more = len(rows) > self.per_page
+        rows = rows[: self.per_page]
+        next_cursor = ""
+        if has_more and self.plan.keys is not None:
+            next_cursor = Cursor.of_row(rows[-1], self.plan.keys).encode()
+        return CappedPage(rows, number, self, has_more=has_more, next_cursor=next_cursor)
 
     def _get_page(self, *args, **kwargs) -> Page:
         return CappedPage(*args, **kwargs)

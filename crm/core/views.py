@@ -120,6 +120,12 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
                 return HttpResponseRedirect(f"{request.path}?{default.query}&view={default.pk}")
         return super().get(request, *args, **kwargs)
 
+    def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
+        # ?after= (the next link's cursor) starts the page after the last row of the one before; a stale or
+        # edited cursor is ignored and the page number counts from the top.
+        return super().get_paginator(queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page,
+                                     after=self.request.GET.get("after") or None, **kwargs)
+
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.filterset_class is not None:
@@ -176,6 +182,7 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
         context["filterset"] = getattr(self, "filterset", None)
         query = self.request.GET.copy()
         query.pop("page", None)
+        query.pop("after", None)
         context["query_without_page"] = query.urlencode()
         query.pop("view", None)
         columns = self.get_columns()

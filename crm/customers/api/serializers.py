@@ -1,7 +1,10 @@
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.accounts.models import User
+from crm.core.api.serializers import PlainColumnsMixin
 from crm.core.api.views import FieldPermissionSerializerMixin
 from crm.customers.models import Activity, Contact, Customer
 from crm.customers.services.bulk import BULK_ACTIONS, MAX_SELECTION
@@ -11,6 +14,7 @@ class TagNamesField(serializers.ListField):
     """Tags read and written by name; unknown names create the tag."""
 
     child = serializers.CharField(max_length=50)
+    many_values = True  # a list page loads the names of all its rows' tags at once (load_many_values)
 
     def to_representation(self, manager):
         return [tag.name for tag in manager.all()]
@@ -19,8 +23,8 @@ class TagNamesField(serializers.ListField):
         return [name.strip() for name in super().to_internal_value(data) if name.strip()]
 
 
-class CustomerSerializer(FieldPermissionSerializerMixin, serializers.ModelSerializer):
-    owner_name = serializers.CharField(source="owner.__str__", read_only=True, default=None)
+class CustomerSerializer(FieldPermissionSerializerMixin, PlainColumnsMixin, serializers.ModelSerializer):
+    owner_name = serializers.SerializerMethodField()
     department_name = serializers.CharField(source="department.name", read_only=True, default=None)
     tags = TagNamesField(required=False, max_length=50)
     collaborators = serializers.PrimaryKeyRelatedField(many=True, required=False,
@@ -36,6 +40,10 @@ class CustomerSerializer(FieldPermissionSerializerMixin, serializers.ModelSerial
                   "next_follow_up_at", "in_pool", "created_at", "updated_at"]
         # The number comes from the number sequence (or an import) and never changes afterwards.
         read_only_fields = ["number", "department", "lifecycle_locked", "created_at", "updated_at"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_owner_name(self, customer) -> str | None:
+        return str(customer.owner) if customer.owner_id else None
 
 
 class DeletedCustomerSerializer(serializers.ModelSerializer):
