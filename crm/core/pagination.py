@@ -39,6 +39,8 @@ from django.db import connections
 from django.db.models import Field, IntegerField, Model, Q, QuerySet
 from django.utils.functional import cached_property
 
+from crm.core.querysets import id_set
+
 DEFAULT_COUNT_CAP = 500
 # A list of at most this many rows is sorted by the database; a longer one is read along its ordering's index.
 PROBE_ROWS = 2000
@@ -265,18 +267,25 @@ class ListPlan:
                 beyond |= segment
             queryset = queryset.filter(beyond)
         if self.is_short:
-            return list(queryset.filter(pk__in=self.probe)[offset : offset + limit])
+            return self._sorted(queryset, self.probe, offset, limit)
         if self.keys is not None and index_for_ordering(self.queryset.model, self.ordering):
             ids = self._walk(offset + limit, sparse=SPARSE)
             if ids is SPARSE:
                 # Few rows pass per index entry: if the whole list is a few thousand rows, sorting them is cheaper.
                 if len(self.wide_probe) <= self.probe_rows:
-                    return list(queryset.filter(pk__in=self.wide_probe)[offset : offset + limit])
+                    return self._sorted(queryset, self.wide_probe, offset, limit)
                 ids = self._walk(offset + limit)
             if isinstance(ids, list):
                 page = ids[offset : offset + limit]
                 return list(self.queryset.filter(pk__in=page)) if page else []
         return list(queryset[offset : offset + limit])
+
+    def _sorted(self, queryset: QuerySet, ids: list[Any], offset: int, limit: int) -> list[Any]:
+        """Rows of a short list: the database sorts its ids (a narrow sort: ids and the sort key, not whole
+        rows), then the page's rows are read by primary key."""
+        listed = queryset.filter(pk__in=id_set(ids, queryset.db)).values_list("pk", flat=True)
+        page = list(listed[offset : offset + limit])
+        return list(self.queryset.filter(pk__in=page)) if page else []
 
     def _walk(self, wanted: int, sparse: object = None) -> list[Any] | object | None:
         """The first ``wanted`` ids of the list, read along the ordering's index. None when filling the page would

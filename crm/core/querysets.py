@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 
 if TYPE_CHECKING:
     from crm.accounts.models import User
@@ -88,3 +91,13 @@ def hidden_with_deleted_parents(model) -> Q:
         alive = Q(**{f"{field.name}__deleted_at__isnull": True})
         condition &= (alive | Q(**{f"{field.name}__isnull": True})) if field.null else alive
     return condition
+
+
+def id_set(ids: Iterable[int], using: str = "default") -> RawSQL:
+    """A list of ids as one query parameter, for ``filter(pk__in=id_set(ids, queryset.db))``: Django prepares each
+    value of a plain list on its own (14 ms for the 2,000 ids of a list search, in every query that uses them);
+    this is a JSON array (SQLite) or an array (PostgreSQL) the database unpacks."""
+    ids = [int(pk) for pk in ids]
+    if connections[using].vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))

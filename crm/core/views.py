@@ -15,8 +15,11 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonRespons
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
 from django.urls import reverse
+from django.utils.formats import localize
 from django.utils.functional import Promise
+from django.utils.html import conditional_escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.views import generic
 from huey.contrib.djhuey import HUEY
@@ -32,6 +35,7 @@ from crm.core.models import SavedView
 from crm.core.pagination import CappedPaginator, with_tiebreak
 from crm.core.panels import render_panels
 from crm.core.search import search_all
+from crm.core.templatetags.crm_tags import attr_of
 
 if TYPE_CHECKING:
     from crm.accounts.models import User
@@ -164,6 +168,13 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
             chosen = [name for name in view.columns if name in offered]
         return chosen or [name for name in (self.default_columns or self.columns) if name in offered]
 
+    def render_cell(self, obj: Any, name: str) -> str:
+        """One cell of the list as HTML: the value as a template prints it (localised, in the user's time zone,
+        escaped). A list dresses up its own columns (a link, badges) by overriding this and calling super() for
+        the rest; its template prints ``rows``. Fifty rows of cells built here cost a fraction of an if-chain per
+        cell in the template."""
+        return printed(attr_of(obj, name))
+
     def column_label(self, name: str) -> str | Promise:
         if name in self.column_labels:
             return self.column_labels[name]
@@ -186,6 +197,7 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
         context["query_without_page"] = query.urlencode()
         query.pop("view", None)
         columns = self.get_columns()
+        context["rows"] = [(obj, [self.render_cell(obj, name) for name in columns]) for obj in context["object_list"]]
         context.update(
             columns=[(name, self.column_label(name)) for name in columns],
             all_columns=[(name, self.column_label(name), name in columns) for name in self.offered_columns()],
@@ -446,3 +458,10 @@ def server_error(request):
         return _error_page(request, 500, "errors/500.html")
     # Rendered without context processors: they may need the database that just failed.
     return HttpResponse(loader.get_template("errors/500.html").render({}), status=500)
+
+
+def printed(value: Any) -> str:
+    """A value as ``{{ value }}`` prints it: nothing for None, dates in the user's time zone and locale, escaped."""
+    if value is None:
+        return ""
+    return conditional_escape(localize(template_localtime(value)))

@@ -3,18 +3,17 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import Department, User
-from crm.core.fulltext import find_matches
-from crm.core.pagination import PROBE_ROWS
+from crm.core.fulltext import search_list
 from crm.customers.models import Customer, Tag
 from crm.system.dictionaries import dictionary_choices
 
 
 def search_in_list(queryset, value: str):
     """A list's search box, answered by the search index (name, pinyin, initials, phone, e-mail) rather than a
-    scan: at most PROBE_ROWS + 1 matches, newest first."""
+    scan (``search_list``)."""
     if not value.strip():
         return queryset
-    return queryset.filter(pk__in=find_matches(queryset, value, PROBE_ROWS + 1))
+    return search_list(queryset, value)
 
 
 class CustomerFilterSet(django_filters.FilterSet):

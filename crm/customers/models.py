@@ -162,6 +162,9 @@ class Customer(ScopedModel):
             models.Index(fields=["department", "-updated_at"], name="customer_dept_idx"),
             models.Index(fields=["owner", "next_follow_up_at"], name="customer_due_idx"),
             models.Index(fields=["owner", "last_follow_up_at"], name="customer_pool_rule_idx"),
+            # "My customers by stage" on the home page, read from the index alone (a rep of 167,000 customers:
+            # 3.3 s when SQLite scanned the whole table along the stage index to group it).
+            models.Index(fields=["owner", "lifecycle_stage", "deleted_at"], name="customer_owner_stage_idx"),
             # Partial: only the few rows in the pool or the recycle bin are indexed, so inserts stay cheap and the
             # planner never mistakes "deleted_at IS NULL" for a selective condition.
             models.Index(fields=["pool_entered_at"], name="customer_in_pool_idx",

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from rest_framework import filters
 
-from crm.core.fulltext import find_matches
-from crm.core.pagination import PROBE_ROWS, with_tiebreak
+from crm.core.fulltext import search_list
+from crm.core.pagination import with_tiebreak
 
 
 class IndexedSearchFilter(filters.SearchFilter):
     """``?search=`` through the model's search index (crm.core.fulltext) on views that set ``search_index =
     True``: a word that matches nothing is answered by the index instead of a LIKE scan of every row (0.6–1.4 s
-    at a million customers). At most PROBE_ROWS + 1 matches, newest first, are listed; past that the count says
-    "500+" and the user narrows the search. Other views keep DRF's ``search_fields`` behaviour."""
+    at a million customers). The best matches are listed (``search_list``). Other views keep DRF's
+    ``search_fields`` behaviour."""
 
     def filter_queryset(self, request, queryset, view):
         if not getattr(view, "search_index", False):
@@ -20,7 +20,7 @@ class IndexedSearchFilter(filters.SearchFilter):
         terms = " ".join(self.get_search_terms(request))
         if not terms:
             return queryset
-        return queryset.filter(pk__in=find_matches(queryset, terms, PROBE_ROWS + 1))
+        return search_list(queryset, terms)
 
 
 class StableOrderingFilter(filters.OrderingFilter):

@@ -217,3 +217,26 @@ def test_the_html_list_pages_by_cursor(many, client):
     second = client.get("/customers/?" + link.group(1).replace("&amp;", "&")).context["page_obj"]
     names = list(Customer.objects.order_by("name", "pk").values_list("pk", flat=True)[50:100])
     assert [row.pk for row in second.object_list] == names
+
+
+@pytest.mark.django_db
+def test_the_home_page_stage_counts_read_the_owner_index(org):
+    """"My customers by stage" counts a rep's customers from an index on owner alone: grouping along the stage
+    index instead scanned every customer (3.3 s at a million)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.customers.widgets import customers_by_stage_widget
+
+    with CaptureQueriesContext(connection) as queries:
+        customers_by_stage_widget(org["sales1"])
+    grouped = next(q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"])
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {grouped}")
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            assert "COVERING INDEX customer_owner_stage_idx (owner_id=?)" in plan, plan
+        else:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {grouped}")
+            plan = json.dumps(cursor.fetchone()[0])
+            assert "customer_owner_stage_idx" in plan and "Seq Scan" not in plan, plan

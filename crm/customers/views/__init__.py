@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.utils.translation import gettext_lazy as _lazy
@@ -21,6 +22,7 @@ from crm.core.views import (
     ScopedQuerysetMixin,
     ScopedUpdateView,
     ServiceFormMixin,
+    printed,
 )
 from crm.customers import services
 from crm.customers.filtersets import CustomerFilterSet
@@ -52,6 +54,18 @@ class CustomerListView(ScopedListView):
 
     def get_queryset(self):
         return super().get_queryset().select_related("owner", "department").prefetch_related("tags")
+
+    def render_cell(self, customer, name):
+        if name == "name":
+            return format_html('<a href="{}">{}</a>', customer.get_absolute_url(), customer.name)
+        if name == "tags":
+            return format_html_join("", '<span class="badge text-bg-light border">{}</span> ',
+                                    ((tag.name,) for tag in customer.tags.all()))
+        if name == "owner" and customer.in_pool:
+            return format_html('<span class="badge text-bg-info">{}</span>', _("Public pool"))
+        if name in ("owner", "department"):
+            return printed(getattr(customer, name) or "")
+        return super().render_cell(customer, name)
 
     def get_context_data(self, **kwargs):
         user = self.request.user

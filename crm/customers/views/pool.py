@@ -9,8 +9,11 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
@@ -18,7 +21,7 @@ from django.views import generic
 
 from crm.accounts.models import User
 from crm.core.errors import DomainError
-from crm.core.views import ModulePermissionMixin, ScopedListView, ServiceFormMixin
+from crm.core.views import ModulePermissionMixin, ScopedListView, ServiceFormMixin, printed
 from crm.customers.filtersets import PoolFilterSet
 from crm.customers.models import Customer, LifecyclePolicy, PoolMovement, PoolRule
 from crm.customers.services import lifecycle, pool
@@ -53,6 +56,19 @@ class PoolListView(ScopedListView):
             self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else self.filterset.queryset
         )
         return queryset.select_related("department").order_by(*self.get_ordering())
+
+    def render_cell(self, customer, name):
+        if name == "name":
+            return format_html('<a href="{}">{}</a>', reverse("customers:pool_detail", args=[customer.pk]),
+                               customer.name)
+        if name == "department":
+            return printed(customer.department or "")
+        if name == "last_follow_up_at":
+            when = customer.last_follow_up_at
+            return date_filter(template_localtime(when), "Y-m-d") if when else "—"
+        if name in ("pool_entered_at", "created_at"):
+            return printed(date_filter(template_localtime(getattr(customer, name)), "Y-m-d H:i"))
+        return super().render_cell(customer, name)
 
     def get_context_data(self, **kwargs):
         user = self.request.user
