@@ -17,6 +17,7 @@ import os
 import statistics
 import sys
 import time
+from urllib.parse import parse_qs, urlsplit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 os.environ.setdefault("CRM_API_THROTTLE_USER", "1000000/minute")
@@ -28,11 +29,12 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 
 from crm.accounts.models import User  # noqa: E402
-from crm.core.pagination import with_tiebreak  # noqa: E402
+from crm.core.pagination import Cursor, with_tiebreak  # noqa: E402
 from crm.customers.models import Customer  # noqa: E402
 
 RUNS = int(os.environ.get("BENCH_RUNS", "10"))
@@ -65,10 +67,16 @@ def fetch(client: Client, url: str):
     return run
 
 
-def raw_page(user: User, lookups: dict, ordering: str, offset: int = 0):
-    """The page as one plain statement: what the ORM writes for scope + filter + sort + LIMIT 50."""
-    queryset = (Customer.objects.visible_to(user).filter(**lookups)
-                .order_by(*with_tiebreak([ordering], Customer)))[offset:offset + 50]
+def raw_page(user: User, lookups: dict, ordering: str, offset: int = 0, after: Cursor | None = None):
+    """The page as one plain statement: what the ORM writes for scope + filter + sort + LIMIT 50 (and, after a
+    cursor, the keyset condition ``(updated_at, id) < (…)``)."""
+    queryset = Customer.objects.visible_to(user).filter(**lookups)
+    if after is not None:
+        beyond = Q()
+        for segment in after.segments(Customer, connection.features.nulls_order_largest):
+            beyond |= segment
+        queryset = queryset.filter(beyond)
+    queryset = queryset.order_by(*with_tiebreak([ordering], Customer))[offset:offset + 50]
     sql, params = queryset.query.sql_with_params()
 
     def run():
@@ -103,7 +111,17 @@ def main() -> None:
             measure(f"API ordering={sort}", f"{base}&ordering={sort}", raw_page(user, {}, sort))
         measure("API level=A ordering=name", f"{base}&level=A&ordering=name", raw_page(user, {"level": "A"}, "name"))
         deep = max(1, min(100, scope // 50))  # page 100, or the last page of a small data set (the smoke run)
-        measure(f"API page {deep}", f"{base}&page={deep}", raw_page(user, {}, "-updated_at", offset=(deep - 1) * 50))
+        # As a user reaches it: by the next link of the page before (keyset: ?after= the last row seen) ...
+        url = base
+        for _ in range(deep - 1):
+            link = urlsplit(api.get(url).json()["next"])
+            url = f"{link.path}?{link.query}"
+        token = parse_qs(urlsplit(url).query).get("after", [""])[0]
+        after = Cursor.decode(token, Customer) if token else None
+        measure(f"API page {deep} (next link)", url, raw_page(user, {}, "-updated_at", after=after))
+        # ... and by its number alone, counted from the top.
+        measure(f"API page {deep} (?page=)", f"{base}&page={deep}",
+                raw_page(user, {}, "-updated_at", offset=(deep - 1) * 50))
         sample = Customer.objects.visible_to(user).order_by("-id").first()
         measure("API search (name part)", f"{base}&search={sample.name[2:6]}",
                 raw_page(user, {"name__contains": sample.name[2:6]}, "-updated_at"))
