@@ -8,15 +8,19 @@ Finding the page (``ListPlan``). ``scope AND filters ORDER BY x LIMIT 50`` has t
 rows the conditions pick and sort them, or walk the index of ``x`` and keep the rows that pass — and which one
 is right depends on how many rows pass. SQLite guesses from whatever statistics it has (a fresh clone: a rep's
 first page in 650 ms, sorting 167,000 rows, instead of 1 ms); PostgreSQL guesses better but had no index for
-most sorts. So the list decides, from a measurement instead of a guess:
+most sorts. So the list decides, from a measurement instead of a guess (docs/adr/0005-list-pages.md):
 
-1. the probe: up to ``PROBE_ROWS + 1`` ids that pass, in no order (``LIMIT`` without ``ORDER BY``: every plan
-   stops early). It also gives the capped count;
-2. few rows (at most ``PROBE_ROWS``): the page is those ids, sorted by the database — a sort of at most 2,000;
-3. many rows: the model's index of the ordering is walked on its own (``SELECT id … ORDER BY x, id LIMIT n``,
-   no WHERE, so the index is the only sensible plan on both databases), in growing chunks, and each chunk's ids
-   are checked against the queryset by primary key, until the page is full. Many rows pass, so a chunk finds
-   many; the walk stops after ``WALK_BUDGET`` index entries and leaves the rest to the database.
+1. the probe: up to ``cap + 1`` ids that pass, in no order (``LIMIT`` without ``ORDER BY``: every plan stops
+   early). It is also the capped count;
+2. few rows (at most the cap): the database sorts those ids;
+3. many rows: the model's index of the ordering is walked, one statement per chunk — a window of the index
+   (``SELECT id … ORDER BY x, id LIMIT n OFFSET m``, no WHERE: the index is the only sensible plan on both
+   databases) whose ids the list's conditions check by primary key — until the page is full;
+4. a walk that finds rows too rarely asks a wider probe (``PROBE_ROWS``): a list that short is sorted by the
+   database; a longer one is walked on up to ``WALK_BUDGET`` entries, then left to the database.
+
+Keyset paging. The next page starts after the last row of the one before (``Cursor``, the ``?after=`` of the next
+link): the walk reads the stretches of the index after that row, so page 1,000 costs what page 1 costs.
 
 Every ordering ends with the primary key (added here when missing), so rows with equal values page in a fixed
 order and no row is shown twice or skipped. An ordering the model has no index for is left to the database.
