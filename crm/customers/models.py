@@ -169,6 +169,8 @@ class Customer(ScopedModel):
             # planner never mistakes "deleted_at IS NULL" for a selective condition.
             models.Index(fields=["pool_entered_at"], name="customer_in_pool_idx",
                          condition=models.Q(pool_entered_at__isnull=False)),
+            # The claim limit counts the customers a user took from the pool (a rep of 167,000: 1 s without it).
+            models.Index(fields=["owner"], name="customer_claimed_idx", condition=models.Q(claimed_at__isnull=False)),
             models.Index(fields=["deleted_at"], name="customer_in_bin_idx",
                          condition=models.Q(deleted_at__isnull=False)),
             models.Index(fields=["merged_into"], name="customer_merged_idx",

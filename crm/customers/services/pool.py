@@ -30,6 +30,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -237,16 +238,27 @@ def _send_warning(owner: User, items: list[PendingReturn]) -> None:
         notify(owner, title, body, reverse("customers:pool_returning"), email=True, level=Notification.Level.WARNING)
 
 
-def customers_returning_soon(owner: User, now: dt.datetime | None = None) -> list[tuple[Customer, dt.datetime]]:
-    """The owner's customers inside their rule's warning window, soonest first, with when each returns."""
+RETURNING_SHOWN = 100
+
+
+def customers_returning_soon(owner: User, now: dt.datetime | None = None,
+                             limit: int = RETURNING_SHOWN) -> list[tuple[Customer, dt.datetime]]:
+    """The owner's customers inside their rule's warning window, soonest first, with when each returns: at most
+    ``limit`` (one more tells the caller there are others). Each rule's soonest come from the database, sorted by
+    the moment the rule's clock started, so a rep with 170,000 idle customers reads a hundred of them, not all
+    (3.5 minutes)."""
     now = now or timezone.now()
     found: list[tuple[Customer, dt.datetime]] = []
+    started = Greatest(Coalesce("last_follow_up_at", "created_at"), Coalesce("claimed_at", "created_at"))
     for rule, scope in rules_in_force():
         window = max(rule.warn_days, 1)  # a rule without a warning still shows the last day
         since = now - dt.timedelta(days=max(rule.days - window, 0))
-        for customer in idle_owned(scope, since).filter(owner=owner).select_related("owner"):
-            found.append((customer, idle_since(customer) + dt.timedelta(days=rule.days)))
-    return sorted(found, key=lambda pair: (pair[1], pair[0].pk))
+        # The sort holds ids and the moment only; the rows shown are read afterwards by primary key.
+        ids = list(idle_owned(scope, since).filter(owner=owner).order_by(started.asc(), "pk")
+                   .values_list("pk", flat=True)[: limit + 1])
+        soonest = Customer.objects.filter(pk__in=ids).select_related("owner")
+        found.extend((customer, idle_since(customer) + dt.timedelta(days=rule.days)) for customer in soonest)
+    return sorted(found, key=lambda pair: (pair[1], pair[0].pk))[: limit + 1]
 
 
 # --- People moving customers ---------------------------------------------------------------------------------

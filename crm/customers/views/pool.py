@@ -155,10 +155,12 @@ class ReturningSoonListView(ModulePermissionMixin, generic.TemplateView):
 
     def get_context_data(self, **kwargs):
         now = timezone.now()
+        returning = pool.customers_returning_soon(self.request.user, now)
         return {
             **super().get_context_data(**kwargs),
             "now": now,
-            "returning": pool.customers_returning_soon(self.request.user, now),
+            "returning": returning[: pool.RETURNING_SHOWN],
+            "more_returning": len(returning) > pool.RETURNING_SHOWN,
         }
 
 
