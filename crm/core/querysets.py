@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
 from django.db import connections, models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 
 if TYPE_CHECKING:
@@ -60,17 +60,25 @@ class ScopedQuerySet(models.QuerySet[_Scoped]):
         module = self.model.module
         if module and not user.has_module_perm(module, action):
             return self.none()
-        # A record that belongs to another (a contact to its customer) is scoped through that one's owner.
         through = getattr(self.model, "scope_through", "")
-        prefix = f"{through}__" if through else ""
-        root = self.model._meta.get_field(through).related_model if through else self.model
+        if through:
+            # A record that belongs to another (a contact to its customer) is visible when that one is: "its
+            # parent row, looked up by primary key, passes the parent's own visible_to". Written as EXISTS rather
+            # than a join, so no plan has to start from the parent's scope (a join made SQLite scan every
+            # customer for a rep's page of contacts: 5 s at a million).
+            root = self.model._meta.get_field(through).related_model
+            parents = root.objects.visible_to(user, action)
+            if getattr(root, "soft_delete", False):
+                parents = parents.filter(deleted_at__isnull=True)
+            return self.filter(hidden_with_deleted_parents(self.model, besides=through)).filter(
+                Exists(parents.filter(pk=OuterRef(through))))
         queryset = self.filter(hidden_with_deleted_parents(self.model))
-        q = scope_filter(user, owner_field=f"{prefix}owner", department_field=f"{prefix}department")
+        q = scope_filter(user)
         if q is None:
             return queryset
-        for extra in (_call(root, "extra_scope_ids", user), _call(root, "widened_scope_ids", user, action)):
+        for extra in (_call(self.model, "extra_scope_ids", user), _call(self.model, "widened_scope_ids", user, action)):
             if extra is not None:
-                q |= Q(**{f"{prefix}pk__in": extra})
+                q |= Q(pk__in=extra)
         return queryset.filter(q)
 
 
@@ -79,14 +87,14 @@ def _call(model, name: str, *args):
     return method(*args) if method is not None else None
 
 
-def hidden_with_deleted_parents(model) -> Q:
+def hidden_with_deleted_parents(model, besides: str = "") -> Q:
     """Rows whose parent record is in the recycle bin are hidden with it, whatever their own owner (a customer's
     contacts, and later its opportunities and tickets): one rule for every foreign key to a model with
-    ``soft_delete = True``. A null foreign key hides nothing."""
+    ``soft_delete = True`` (``besides`` one the caller checks itself). A null foreign key hides nothing."""
     condition = Q()
     for field in model._meta.concrete_fields:
         parent = field.related_model if field.many_to_one else None
-        if parent is None or parent is model or not getattr(parent, "soft_delete", False):
+        if parent is None or parent is model or not getattr(parent, "soft_delete", False) or field.name == besides:
             continue
         alive = Q(**{f"{field.name}__deleted_at__isnull": True})
         condition &= (alive | Q(**{f"{field.name}__isnull": True})) if field.null else alive

@@ -118,6 +118,9 @@ class ContactViewSet(ExportActionMixin, ScopedModelViewSet):
     filterset_fields = ["customer", "is_primary", "consent_given"]
     search_fields = ["name", "title"]
     ordering_fields = ["name", "created_at", "updated_at"]
+    # Newest first by default: the table's own order, so a page is read along it whatever the scope (the
+    # model's order, primary contact first, has no index to walk: 4 s for a rep at a million customers).
+    ordering = ["-id"]
     action_permissions = {"sensitive": "unmask"}
 
     def get_queryset(self):

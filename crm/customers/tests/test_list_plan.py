@@ -240,3 +240,19 @@ def test_the_home_page_stage_counts_read_the_owner_index(org):
             cursor.execute(f"EXPLAIN (FORMAT JSON) {grouped}")
             plan = json.dumps(cursor.fetchone()[0])
             assert "customer_owner_stage_idx" in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.django_db
+def test_contacts_are_scoped_by_a_lookup_of_their_customer(org):
+    """A rep's contacts: each contact's customer is looked up by primary key and checked, never the rep's whole
+    scope joined first (SQLite then scanned every customer: 5 s for the contacts API at a million)."""
+    from crm.customers.models import Contact
+
+    probe = Contact.objects.visible_to(org["sales1"]).order_by("-id").values_list("pk", flat=True)[:501]
+    sql, params = probe.query.sql_with_params()
+    assert "JOIN" not in sql.split("WHERE", 1)[0], sql
+    plan = _plan(sql, params)
+    if connection.vendor == "sqlite":
+        assert "SCAN customers_customer" not in plan and "USING INTEGER PRIMARY KEY" in plan, plan
+    else:
+        assert '"Relation Name": "customers_contact"' in plan, plan
