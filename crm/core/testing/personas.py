@@ -73,10 +73,12 @@ class PersonaMatrixTestCase(TestCase):
     list_url: ClassVar[str] = ""
     list_action: ClassVar[str] = "view"  # the permission the list needs (the pool: "pool")
     detail_url: ClassVar[str] = ""
+    detail_action: ClassVar[str] = "view"  # the permission the detail page and the API detail need
     edit_url: ClassVar[str] = ""
     delete_url: ClassVar[str] = ""  # answered to POST
     export_url: ClassVar[str] = ""  # "?format=csv" is appended
     api_list_url: ClassVar[str] = ""
+    api_list_by_id: ClassVar[bool] = True  # the API list's rows carry the record's "id"; else its text is looked for
     api_detail_url: ClassVar[str] = ""
     api_edit: ClassVar[bool] = True  # PATCH api_detail_url with api_edit_data()
     api_delete: ClassVar[bool] = True  # DELETE api_detail_url
@@ -106,9 +108,15 @@ class PersonaMatrixTestCase(TestCase):
     def set_up_data(cls) -> None:
         """More shared data, after the organisation and before the records (picklists, a parent record…)."""
 
+    edit_form_changes: ClassVar[dict[str, Any]] = {}
+
     def edit_form_data(self, record) -> dict[str, Any] | None:
-        """A valid POST of the edit form changing something; None tests only the form page."""
-        return None
+        """A valid POST of the edit form: by default the form as the administrator gets it, with
+        ``edit_form_changes`` on top; None (no changes declared) tests only the form page."""
+        if not self.edit_form_changes:
+            return None
+        response = self.page("admin").get(self.url(self.edit_url, record))
+        return {**form_values(response.context["form"]), **self.edit_form_changes}
 
     def api_edit_data(self, record) -> dict[str, Any]:
         """A valid PATCH body; {} skips the API edit."""
@@ -183,12 +191,15 @@ class PersonaMatrixTestCase(TestCase):
         module = self.get_module()
         return not module or user.has_module_perm(module, action)
 
-    def expected_status(self, persona: str, action: str, success: int | Iterable[int]) -> set[int]:
-        """Success if the persona may do ``action`` on the record; else 403 without the permission, 404 with it
-        (a record out of scope does not exist for them)."""
-        if action in self.expected.get(persona, NOTHING) and self.may(persona, action):
+    def expected_status(self, persona: str, action: str, success: int | Iterable[int],
+                        permission: str = "") -> set[int]:
+        """Success if the persona may do ``action`` (view, edit, delete) on the record; else 403 without the
+        door's ``permission`` (default: the action), 404 with it (a record out of scope does not exist for
+        them)."""
+        permission = permission or action
+        if action in self.expected.get(persona, NOTHING) and self.may(persona, permission):
             return {success} if isinstance(success, int) else set(success)
-        return {404} if self.may(persona, action) else {403}
+        return {404} if self.may(persona, permission) else {403}
 
     def url(self, template: str, record=None) -> str:
         return template.format(pk=(record or self.record).pk)
@@ -226,7 +237,7 @@ class PersonaMatrixTestCase(TestCase):
                     failures.append(f"{persona}: list page {response.status_code}, expected 403")
                 continue
             shown = self.record_text(self.record) in self.body(response)
-            if response.status_code != 200 or shown != ("view" in self.expected[persona]):
+            if response.status_code != 200 or shown != ("view" in self.expected.get(persona, NOTHING)):
                 failures.append(f"{persona}: list page {response.status_code}, record shown: {shown}")
         self.check(failures)
 
@@ -240,29 +251,31 @@ class PersonaMatrixTestCase(TestCase):
                 if response.status_code != 403:
                     failures.append(f"{persona}: API list {response.status_code}, expected 403")
                 continue
-            listed = response.status_code == 200 and self.record.pk in self.api_ids(response)
-            if response.status_code != 200 or listed != ("view" in self.expected[persona]):
+            listed = response.status_code == 200 and (
+                self.record.pk in self.api_ids(response) if self.api_list_by_id
+                else self.record_text(self.record) in self.body(response))
+            if response.status_code != 200 or listed != ("view" in self.expected.get(persona, NOTHING)):
                 failures.append(f"{persona}: API list {response.status_code}, record listed: {listed}")
         self.check(failures)
 
     # --- one record --------------------------------------------------------------------------------------------
     def test_detail_page_opens_only_in_scope(self):
-        self._get_each("detail page", self.detail_url, "view", page=True)
+        self._get_each("detail page", self.detail_url, "view", page=True, permission=self.detail_action)
 
     def test_api_detail_answers_only_in_scope(self):
-        self._get_each("API detail", self.api_detail_url, "view", page=False)
+        self._get_each("API detail", self.api_detail_url, "view", page=False, permission=self.detail_action)
 
     def test_edit_page_opens_only_for_whom_may_edit(self):
         self._get_each("edit page", self.edit_url, "edit", page=True)
 
-    def _get_each(self, door: str, url: str, action: str, page: bool) -> None:
+    def _get_each(self, door: str, url: str, action: str, page: bool, permission: str = "") -> None:
         if not url:
             return
         failures = []
         for persona in self.personas():
             client = self.page(persona) if page else self.api(persona)
             response = client.get(self.url(url))
-            expected = self.expected_status(persona, action, 200)
+            expected = self.expected_status(persona, action, 200, permission)
             if response.status_code not in expected:
                 failures.append(f"{persona}: {door} {response.status_code}, expected {sorted(expected)}")
             elif response.status_code == 200 and page and self.record_text(self.record) not in self.body(response):
@@ -352,7 +365,7 @@ class PersonaMatrixTestCase(TestCase):
                     failures.append(f"{persona}: {door} {response.status_code}, expected 403")
                 continue
             held = response.status_code == 200 and self.record_text(self.record) in self.body(response)
-            if response.status_code != 200 or held != ("view" in self.expected[persona]):
+            if response.status_code != 200 or held != ("view" in self.expected.get(persona, NOTHING)):
                 failures.append(f"{persona}: {door} {response.status_code}, record in the file: {held}")
         self.check(failures)
 
@@ -362,7 +375,7 @@ class PersonaMatrixTestCase(TestCase):
         failures = []
         text = self.record_text(self.record)
         for persona in self.personas():
-            visible = "view" in self.expected[persona] and self.may(persona, "view")
+            visible = "view" in self.expected.get(persona, NOTHING) and self.may(persona, "view")
             response = self.api(persona).get("/api/v1/search/", {"q": text})
             found = {(hit["entity"], hit["id"]) for hit in response.json()["results"]} \
                 if response.status_code == 200 else set()
@@ -481,3 +494,21 @@ class PersonaMatrixTestCase(TestCase):
         failures = [f"{p}: {door} ran {before[p]} queries, then {after[p]} with {self.extra_rows} rows more "
                     f"(bound {bound})" for p in counting if after[p] > before[p] or after[p] > bound]
         self.check(failures)
+
+
+def form_values(form) -> dict[str, Any]:
+    """What a browser posts for ``form`` as rendered (its initial values): lists for multiple choices, checked
+    boxes only, empty strings for empty values."""
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        if field.disabled:
+            continue
+        value = form[name].value()
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+        elif isinstance(value, list | tuple):
+            data[name] = [str(item) for item in value]
+        else:
+            data[name] = "" if value is None else str(value)
+    return data
