@@ -27,8 +27,11 @@ class ProjectImporter(Importer):
             clean, messages = {}, []
             for key, cleaner in cleaners.items():
                 raw = row.values.get(key, "").strip()
+                if not raw and cleaner.field.blank:  # an empty optional cell: the field's empty value
+                    clean[key] = None if cleaner.field.null else ""
+                    continue
                 try:
-                    clean[key] = cleaner(raw if raw or key == "name" else None if key == "budget" else "")
+                    clean[key] = cleaner(raw)
                 except ValidationError as error:
                     messages += [f"{key}: {m}" for m in FieldCleaner.messages(error)]
             if messages:
