@@ -8,7 +8,6 @@ PROJECT_EXPORT = ExportSpec(
     title="Projects",
     columns=(
         Column("id", "ID", width=10),
-        Column("number", "Number", width=16),
         Column("name", "Name", width=30),
         Column("status", "Status", display=dictionary_labels("project_status")),
         Column("budget", "Budget"),

@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.db import models
 from django.urls import reverse
 
-from crm.core.models import ScopedModel, TimeStampedModel
+from crm.core.models import ScopedModel, SoftDeleteManager, TimeStampedModel
 from crm.core.pinyin import search_text
 from crm.core.querysets import ScopedQuerySet
 from crm.system.dictionaries import DictionaryCodeValidator
@@ -58,6 +58,9 @@ class Milestone(TimeStampedModel):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField("title", max_length=100)
+    # Due after so many working hours of the company calendar (an SLA); the periodic task reminds the owner.
+    due_at = models.DateTimeField("due at", null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 
@@ -76,6 +79,9 @@ class Account(ScopedModel):
 
     name = models.CharField("name", max_length=100)
     deleted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SoftDeleteManager()  # the bin's rows are not there for the rest of the app
+    all_objects = ScopedQuerySet.as_manager()  # the recycle bin reads these
 
     class Meta:
         ordering = ["id"]

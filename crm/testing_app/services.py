@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from crm.audit.services import record_create, record_creates, record_delete, record_update, snapshot
 from crm.core.bulk import insert_objects
 from crm.core.errors import DomainError
+from crm.notifications.services import notify
+from crm.system.calendar import add_working_hours
 from crm.system.numbering import next_number, next_numbers
 from crm.testing_app.models import Account, Deal, Milestone, Project
 
@@ -72,10 +76,28 @@ def import_projects(*, actor: User, rows: list[dict[str, Any]]) -> list[Project]
 
 
 @transaction.atomic
-def add_milestone(*, actor: User, project: Project, title: str) -> Milestone:
-    milestone = Milestone.objects.create(project=project, title=title)
+def add_milestone(*, actor: User, project: Project, title: str, working_hours: float | None = None) -> Milestone:
+    """A milestone, due ``working_hours`` of the company's working time from now; the project's owner hears of
+    one somebody else added."""
+    due_at = add_working_hours(timezone.now(), working_hours) if working_hours else None
+    milestone = Milestone.objects.create(project=project, title=title, due_at=due_at)
     record_create(actor=actor, instance=milestone)
+    if project.owner is not None and project.owner != actor:
+        notify(project.owner, f"New milestone on {project.name}: {title}", url=project.get_absolute_url())
     return milestone
+
+
+@transaction.atomic
+def remind_due_milestones(now: dt.datetime | None = None) -> int:
+    """Tells each project owner once about their milestones that fell due (the periodic task's work)."""
+    now = now or timezone.now()
+    due = list(Milestone.objects.filter(due_at__lte=now, reminded_at__isnull=True, project__owner__isnull=False)
+               .select_related("project__owner"))
+    for milestone in due:
+        if (owner := milestone.project.owner) is not None:
+            notify(owner, f"Milestone due: {milestone.title}", url=milestone.project.get_absolute_url())
+    Milestone.objects.filter(pk__in=[m.pk for m in due]).update(reminded_at=now)
+    return len(due)
 
 
 @transaction.atomic
@@ -114,8 +136,6 @@ def create_account(*, actor: User, name: str) -> Account:
 @transaction.atomic
 def delete_account(*, actor: User, account: Account) -> None:
     """Into the recycle bin: the account and every deal pointing at it disappear from every list."""
-    from django.utils import timezone
-
     before = snapshot(account)
     account.deleted_at = timezone.now()
     account.save(update_fields=["deleted_at", "updated_at"])

@@ -5,6 +5,7 @@ from crm.testing_app import views
 app_name = "testing_app"
 urlpatterns = [
     path("projects/", views.ProjectListView.as_view(), name="project_list"),
+    path("projects/new/", views.ProjectCreateView.as_view(), name="project_create"),
     path("projects/export/", views.ProjectExportView.as_view(), name="project_export"),
     path("projects/<int:pk>/", views.ProjectDetailView.as_view(), name="project_detail"),
     path("projects/<int:pk>/edit/", views.ProjectUpdateView.as_view(), name="project_edit"),

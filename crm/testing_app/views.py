@@ -7,7 +7,14 @@ from django.urls import reverse, reverse_lazy
 from django.views import generic
 
 from crm.core.timeline import timeline_page
-from crm.core.views import ListExportMixin, ScopedDetailView, ScopedListView, ScopedQuerysetMixin, ScopedUpdateView
+from crm.core.views import (
+    ListExportMixin,
+    ScopedCreateView,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedQuerysetMixin,
+    ScopedUpdateView,
+)
 from crm.testing_app import services
 from crm.testing_app.exports import PROJECT_EXPORT
 from crm.testing_app.filtersets import DealFilterSet, ProjectFilterSet
@@ -33,6 +40,18 @@ class ProjectListView(ScopedListView):
 class ProjectExportView(ListExportMixin, ProjectListView):
     export_spec = PROJECT_EXPORT
     list_url_name = "testing_app:project_list"
+
+
+class ProjectCreateView(ScopedCreateView):
+    model = Project
+    form_class = ProjectForm
+    template_name = "testing_app/form.html"
+
+    def create(self, data):
+        return services.create_project(actor=self.request.user, data=data)
+
+    def get_success_url(self):
+        return reverse("testing_app:project_detail", args=[self.object.pk])
 
 
 class ProjectDetailView(ScopedDetailView):

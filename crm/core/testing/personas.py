@@ -93,6 +93,12 @@ class PersonaMatrixTestCase(TestCase):
     max_api_list_queries: ClassVar[int] = 20
     extra_rows: ClassVar[int] = 4  # rows added between the two counts of the query-count test
 
+    # Made by setUpTestData: persona -> user, persona -> API token key, the rep's record, the restricted one's.
+    users: ClassVar[dict[str, Any]]
+    tokens: ClassVar[dict[str, str]]
+    record: ClassVar[Any]
+    restricted_record: ClassVar[Any]
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # A subclass that names a model is a test; one that only adds defaults for others stays abstract.
@@ -150,7 +156,7 @@ class PersonaMatrixTestCase(TestCase):
     @classmethod
     def _make(cls, owner, label: str):
         record = cls.make_record(owner, label)
-        record._persona_label = label
+        record._persona_label = label  # type: ignore[attr-defined]  # what record_text() looks for
         return record
 
     @classmethod

@@ -5,11 +5,14 @@ by. Scope, field rules, export and search per persona are the matrix's (test_per
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.utils import timezone
 
 from crm.accounts.models import Role
 from crm.audit.models import AuditEvent
@@ -18,8 +21,9 @@ from crm.customers.services.merge import merge_customers
 from crm.customers.services.personal_data import erase_contact, export_contact_data
 from crm.imports import services as imports
 from crm.imports.models import ImportJob
+from crm.notifications.models import Notification
 from crm.testing_app import services
-from crm.testing_app.models import Project
+from crm.testing_app.models import Milestone, Project
 
 pytestmark = pytest.mark.django_db
 
@@ -220,3 +224,78 @@ def test_a_persons_deals_are_exported_with_their_data_and_erased_with_them(manag
     assert AuditEvent.objects.get(action="erase").changes["deals"] == 1
     deal_rows = AuditEvent.objects.filter(content_type__model="deal", object_id=str(deal.pk))
     assert deal_rows.exists() and "王小明" not in str(list(deal_rows.values_list("changes", flat=True)))
+
+
+# --- create screen, notifications, background work, working time, demo data -------------------------------------
+
+def test_the_create_page_calls_the_service_and_needs_the_create_right(client_for, rep, org):
+    response = client_for(rep).post("/testing/projects/new/", {"name": "新项目", "status": "open", "budget": "10"})
+    project = Project.objects.get(name="新项目")
+    assert response.status_code == 302 and response["Location"] == f"/testing/projects/{project.pk}/"
+    assert (project.owner, project.department) == (rep, rep.department) and project.number
+    assert AuditEvent.objects.filter(action="create", object_id=str(project.pk)).exists()
+    Role.objects.filter(code="sales_rep").update(permissions=["testing_app.view"])
+    assert client_for(rep).post("/testing/projects/new/", {"name": "又一个"}).status_code == 403
+
+
+def test_the_owner_hears_of_a_milestone_somebody_else_added(client_for, rep, manager):
+    project = a_project(rep, "甲项目")
+    services.add_milestone(actor=rep, project=project, title="自己加的")
+    services.add_milestone(actor=manager, project=project, title="经理加的")
+    assert [n.title for n in Notification.objects.filter(recipient=rep)] == ["New milestone on 甲项目: 经理加的"]
+    assert "经理加的" in client_for(rep).get("/notifications/").content.decode()
+
+
+def test_a_milestones_due_time_counts_working_hours_and_the_task_reminds_once(rep, settings):
+    from huey.contrib.djhuey import HUEY
+
+    from crm.system.calendar import add_working_hours
+    from crm.testing_app.tasks import remind_milestones
+
+    project = a_project(rep, "甲项目")
+    before = timezone.now()
+    milestone = services.add_milestone(actor=rep, project=project, title="验收", working_hours=16)
+    assert add_working_hours(before, 16) <= milestone.due_at <= add_working_hours(timezone.now(), 16)
+    assert "testing_app.tasks.remind_milestones" in str(HUEY._registry._registry)  # found like any app's
+    assert remind_milestones.call_local() == 0  # not due yet
+    Milestone.objects.filter(pk=milestone.pk).update(due_at=timezone.now() - dt.timedelta(minutes=1))
+    assert remind_milestones.call_local() == 1 and remind_milestones.call_local() == 0
+    assert Notification.objects.filter(recipient=rep, title="Milestone due: 验收").count() == 1
+
+
+def test_the_demo_command_loads_the_modules_demo_data_once(db):
+    call_command("demo", stdout=io.StringIO())
+    call_command("demo", stdout=io.StringIO())
+    project = Project.objects.get(name="演示项目")
+    assert project.owner.username == "sales1" and project.milestones.count() == 1
+
+
+# --- seams found while writing this module ---------------------------------------------------------------------
+
+def test_a_timeline_provider_registered_under_any_case_feeds_the_page_and_can_be_removed(client_for, rep):
+    from crm.core.timeline import TimelineEntry, register_timeline, unregister_timeline
+
+    def note(record, user, before, limit):
+        return [TimelineEntry(at=record.created_at, kind="note", title="备忘")]
+
+    project = a_project(rep, "甲项目")
+    register_timeline("testing_app.Project", note)
+    register_timeline("testing_app.project", note)  # the same provider again: kept once
+    try:
+        html = client_for(rep).get(f"/testing/projects/{project.pk}/").content.decode()
+        assert html.count('data-kind="note"') == 1
+    finally:
+        unregister_timeline("testing_app.Project", note)
+    assert 'data-kind="note"' not in client_for(rep).get(f"/testing/projects/{project.pk}/").content.decode()
+
+
+def test_an_account_in_the_recycle_bin_leaves_the_default_manager_with_its_deals(api_client_for, rep, manager):
+    from crm.testing_app.models import Account, Deal
+
+    account = services.create_account(actor=rep, name="甲账户")
+    deal = services.create_deal(actor=rep, data={"name": "商机", "account": account})
+    services.delete_account(actor=manager, account=account)
+    assert not Account.objects.visible_to(manager).filter(pk=account.pk).exists()
+    assert Account.all_objects.visible_to(manager, "delete").filter(pk=account.pk, deleted_at__isnull=False).exists()
+    assert not Deal.objects.visible_to(manager).filter(pk=deal.pk).exists()
+    assert api_client_for(rep).get(f"/api/v1/deals/{deal.pk}/").status_code == 404
