@@ -13,3 +13,5 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
 # A module of the suite's own (crm/testing_app): the platform's tests run on it, not on customers.
 INSTALLED_APPS = [*INSTALLED_APPS, "crm.testing_app"]  # noqa: F405
+# Its pages and API: the project's URLs plus the two lines a module adds to crm/urls.py.
+ROOT_URLCONF = "crm.testing_app.root_urls"

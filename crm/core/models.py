@@ -58,6 +58,14 @@ class ScopedModel(TimeStampedModel):
         abstract = True
 
 
+class SoftDeleteManager(models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]  # stubs: dynamic base
+    """The default manager of a model with ``soft_delete = True``: rows in its recycle bin (``deleted_at`` set) are
+    not there for the rest of the app. Keep ``all_objects = ScopedQuerySet.as_manager()`` beside it for the bin."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class SavedView(TimeStampedModel):
     """A user's named list view: the filters, sort and columns of a list page (e.g. "我的A级客户").
 

@@ -29,7 +29,17 @@ _providers: dict[str, list[Provider]] = {}
 
 
 def register_timeline(model_label: str, provider: Provider) -> None:
-    _providers.setdefault(model_label, []).append(provider)
+    """Adds ``provider`` to the timeline of ``model_label`` ("app_label.model", any case, as panels); the same
+    provider registered again is kept once."""
+    providers = _providers.setdefault(model_label.lower(), [])
+    if provider not in providers:
+        providers.append(provider)
+
+
+def unregister_timeline(model_label: str, provider: Provider) -> None:
+    providers = _providers.get(model_label.lower(), [])
+    if provider in providers:
+        providers.remove(provider)
 
 
 def timeline_page(record, user, before: dt.datetime | None = None, limit: int = 20):

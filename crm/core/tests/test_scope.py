@@ -107,5 +107,5 @@ def test_a_parent_in_the_recycle_bin_hides_dependents_with_owners_of_their_own(r
     Account.objects.filter(pk=account.pk).update(deleted_at=timezone.now())
     assert set(Deal.objects.visible_to(rep)) == {loose}
     assert set(Deal.objects.visible_to(manager)) == {loose}
-    Account.objects.filter(pk=account.pk).update(deleted_at=None)  # restored from the bin: back again
+    Account.all_objects.filter(pk=account.pk).update(deleted_at=None)  # restored from the bin: back again
     assert set(Deal.objects.visible_to(rep)) == {on_account, loose}

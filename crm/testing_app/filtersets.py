@@ -1,0 +1,19 @@
+"""One FilterSet per model, shared by the list page and the API list."""
+
+import django_filters
+
+from crm.testing_app.models import Deal, Project
+
+
+class ProjectFilterSet(django_filters.FilterSet):
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Project
+        fields = ["name", "status"]
+
+
+class DealFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Deal
+        fields = ["customer", "account"]
