@@ -53,8 +53,9 @@ REASONS: dict[str, tuple[type[models.Model], str, object]] = {
 _REASON_FIELD = {"phone": "phone", "email": "email"}
 MEMBERS_SHOWN = 10
 MAX_GROUPS_PER_PAGE = 100
-# The bound on one page's work (see find_duplicate_groups): index entries read, in chunks growing from FIRST_CHUNK
-# to MAX_CHUNK, and no new chunk once SCAN_SECONDS have gone. At most CANDIDATE_BATCH shared keys per chunk.
+# The bound on one page's work (see find_duplicate_groups): SCAN_BUDGET index entries read in chunks growing from
+# FIRST_CHUNK to MAX_CHUNK, none larger than the time left of SCAN_SECONDS allows at the pace of those before.
+# At most CANDIDATE_BATCH shared keys per chunk.
 SCAN_BUDGET = 150_000
 SCAN_SECONDS = 0.1
 FIRST_CHUNK = 2_000
@@ -169,9 +170,10 @@ def find_duplicate_groups(user: User, reason: str = "name", after: str = "", lim
     only one of them holds is no group. The page walks the reason's index from ``after`` in growing chunks and
     finds the keys several rows share in each (_shared_keys); only those candidates are checked against the
     user's scope, by primary key. It stops at ``limit`` groups, at the end of the index, or when its budget —
-    SCAN_BUDGET index entries or SCAN_SECONDS — is spent: then the page is short (or empty) and ``next_after``
-    goes on from where the walk stopped. So at a million customers a page costs a bounded walk of one index
-    whatever the user's scope and however few duplicates there are, never a GROUP BY of the whole table.
+    SCAN_BUDGET index entries, or SCAN_SECONDS at the pace of the chunks read so far — is spent: then the page is
+    short (or empty) and ``next_after`` goes on from where the walk stopped. So at a million customers a page
+    costs a bounded walk of one index whatever the user's scope and however few duplicates there are, never a
+    GROUP BY of the whole table.
     """
     if reason not in REASONS:
         raise DomainError(
@@ -193,9 +195,12 @@ def find_duplicate_groups(user: User, reason: str = "name", after: str = "", lim
                     end = key  # the next page starts after the last group shown
                     break
         cursor, scanned = end, scanned + chunk
-        if len(found) == limit or scanned >= SCAN_BUDGET or time.monotonic() - started >= SCAN_SECONDS:
+        # The next chunk is as large as the time left allows at the pace so far (a loaded server reads less).
+        elapsed = time.monotonic() - started
+        fits = int((SCAN_SECONDS - elapsed) * scanned / elapsed) if elapsed > 0 else MAX_CHUNK
+        if len(found) == limit or scanned >= SCAN_BUDGET or fits < FIRST_CHUNK:
             break
-        chunk = min(chunk * 4, MAX_CHUNK, SCAN_BUDGET - scanned)
+        chunk = min(chunk * 4, MAX_CHUNK, SCAN_BUDGET - scanned, fits)
     return DuplicatePage(groups=_groups(user, reason, found), next_after=cursor)
 
 
