@@ -17,11 +17,13 @@ trail and old documents still name it), and global search for an old number find
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
@@ -33,6 +35,7 @@ from django.utils.translation import gettext_lazy
 from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.audit.models import AuditEvent
+from crm.core import crypto
 from crm.core.errors import DomainError
 from crm.core.fieldperms import hidden_fields, readonly_fields
 from crm.core.timeline import TimelineEntry
@@ -84,6 +87,29 @@ class DuplicateGroup:
 class DuplicatePage:
     groups: list[DuplicateGroup]
     next_after: str | None  # pass as ``after`` for the next page; None on the last page
+
+
+def _cursor(reason: str, key: str) -> str:
+    """Where the next page starts, as an opaque token: the walk stops at any key of the index, and that key may
+    be another user's customer's name, phone or e-mail. Encrypted (crm.core.crypto), URL-safe."""
+    return base64.urlsafe_b64encode(crypto.encrypt(f"{reason}:{key}").encode()).decode().rstrip("=")
+
+
+def _key_after(reason: str, token: str) -> str:
+    if not token:
+        return ""
+    try:
+        stored = base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()).decode()
+        if not stored.startswith(crypto.PREFIX):
+            raise ValueError(token)
+        found, _sep, key = crypto.decrypt(stored).partition(":")
+    except (ValueError, InvalidTag, crypto.FieldKeyError):
+        found, key = "", ""
+    if found != reason:
+        raise DomainError(
+            _("This page link is damaged or out of date: start again from the first page."), field="after"
+        )
+    return key
 
 
 def reasons_for(user: User) -> list[str]:
@@ -164,7 +190,8 @@ def _groups_in_scope(user: User, reason: str, keys: list[str]) -> dict[str, _Can
 
 
 def find_duplicate_groups(user: User, reason: str = "name", after: str = "", limit: int = 20) -> DuplicatePage:
-    """One page of duplicate groups for ``reason``, in key order after ``after`` (keyset paging).
+    """One page of duplicate groups for ``reason``, in key order after ``after`` (keyset paging; ``after`` is the
+    previous page's ``next_after``, a token that does not show the key, and a damaged one is a DomainError).
 
     Only live customers ``user`` may edit take part, so a group never names a record they cannot see, and a key
     only one of them holds is no group. The page walks the reason's index from ``after`` in growing chunks and
@@ -183,7 +210,7 @@ def find_duplicate_groups(user: User, reason: str = "name", after: str = "", lim
         raise DomainError(_("Your role may not see the field this reason compares."), field="reason")
     limit = max(1, min(limit, MAX_GROUPS_PER_PAGE))
     found: list[tuple[str, _Candidate]] = []
-    cursor: str | None = after
+    cursor: str | None = _key_after(reason, after)
     started, scanned, chunk = time.monotonic(), 0, min(FIRST_CHUNK, SCAN_BUDGET)
     while cursor is not None:
         keys, end = _shared_keys(reason, cursor, chunk)
@@ -201,7 +228,8 @@ def find_duplicate_groups(user: User, reason: str = "name", after: str = "", lim
         if len(found) == limit or scanned >= SCAN_BUDGET or fits < FIRST_CHUNK:
             break
         chunk = min(chunk * 4, MAX_CHUNK, SCAN_BUDGET - scanned, fits)
-    return DuplicatePage(groups=_groups(user, reason, found), next_after=cursor)
+    next_after = _cursor(reason, cursor) if cursor is not None else None
+    return DuplicatePage(groups=_groups(user, reason, found), next_after=next_after)
 
 
 def _groups(user: User, reason: str, found: list[tuple[str, _Candidate]]) -> list[DuplicateGroup]:

@@ -128,11 +128,41 @@ def test_an_empty_stretch_ends_the_page_short_and_the_next_one_goes_on(shared, m
     manager = shared["org"]["manager"]
     monkeypatch.setattr(finder, "FIRST_CHUNK", 1)
     monkeypatch.setattr(finder, "SCAN_BUDGET", 1)
-    first = find_duplicate_groups(manager, "phone")
     keys = list(Customer.objects.exclude(phone="").order_by("phone").values_list("phone", flat=True))
-    assert first.groups == [] and first.next_after == keys[0]
+    assert keys[0] != keys[1]  # the first phone is no group: the first page, reading only it, finds none
+    first = find_duplicate_groups(manager, "phone")
+    assert first.groups == [] and first.next_after
+    second = find_duplicate_groups(manager, "phone", after=first.next_after)
+    assert second.next_after and second.next_after != first.next_after
     page = client_for(manager).get("/customers/duplicates/?reason=phone").content.decode()
     assert 'id="next-groups"' in page and "No duplicates found for this reason." not in page
+
+
+def test_the_page_token_shows_no_key_of_anyone(shared, monkeypatch, client_for, api_client_for):
+    # Given a rep whose walk stops, page after page, at the keys of other reps' customers
+    rep = shared["org"]["sales1"]
+    monkeypatch.setattr(finder, "FIRST_CHUNK", 1)
+    monkeypatch.setattr(finder, "SCAN_BUDGET", 1)
+    theirs = Customer.objects.exclude(owner=rep).exclude(phone="")
+    secrets = {c.phone for c in theirs} | {c.phone.replace("-", "") for c in theirs} | {c.name_key for c in theirs}
+    tokens, after = [], ""
+    while after is not None:
+        after = find_duplicate_groups(rep, "phone", after=after).next_after
+        tokens.append(after or "")
+    # Then no token shows a phone or a name, neither does the API's `next` nor the page's next link
+    assert len(tokens) > 5 and not [t for t in tokens for secret in secrets if secret and secret in t]
+    body = api_client_for(rep).get("/api/v1/customers/duplicates/?reason=phone").json()
+    page = client_for(rep).get("/customers/duplicates/?reason=phone").content.decode()
+    assert body["next"] and not [secret for secret in secrets if secret and (secret in body["next"] or secret in page)]
+    # And a token is bound to its reason; one of another reason, or a plain key, is refused with a message
+    phone_token = find_duplicate_groups(rep, "phone").next_after
+    for bad in (phone_token[:-3], "0571-88886666", "abc"):
+        response = api_client_for(rep).get("/api/v1/customers/duplicates/", {"reason": "phone", "after": bad})
+        assert response.status_code == 400 and "after" in response.json()["error"]["fields"], response.content
+    response = api_client_for(rep).get("/api/v1/customers/duplicates/", {"reason": "name", "after": phone_token})
+    assert response.status_code == 400
+    html = client_for(rep).get("/customers/duplicates/", {"reason": "phone", "after": "abc"})
+    assert html.status_code == 200 and "此分页链接已损坏或已过期" in html.content.decode()
 
 
 @pytest.mark.parametrize("reason", list(REASONS))

@@ -421,7 +421,9 @@ def test_api_lists_groups_and_pages_them(api_client_for, manager, rep):
     assert len(rest["results"]) == 1 and rest["next"] is None
 
 
-@pytest.mark.parametrize("query", ["reason=colour", "limit=0", "limit=abc", "limit=1000"])
+@pytest.mark.parametrize(
+    "query", ["reason=colour", "limit=0", "limit=abc", "limit=1000", "after=%E7%94%B2", "after=ZW5jOmswOmFiYw"]
+)
 def test_api_bad_duplicate_queries_are_400(api_client_for, manager, query):
     response = api_client_for(manager).get(f"/api/v1/customers/duplicates/?{query}")
     assert response.status_code == 400
