@@ -60,9 +60,9 @@ MAX_GROUPS_PER_PAGE = 100
 # FIRST_CHUNK to MAX_CHUNK, none larger than the time left of SCAN_SECONDS allows at the pace of those before.
 # At most CANDIDATE_BATCH shared keys per chunk.
 SCAN_BUDGET = 150_000
-SCAN_SECONDS = 0.1
+SCAN_SECONDS = 0.08
 FIRST_CHUNK = 2_000
-MAX_CHUNK = 30_000
+MAX_CHUNK = 20_000
 CANDIDATE_BATCH = 500
 # Ids per scope check: far below SQLite's limit of bound parameters, whatever the size of the groups.
 _IDS_PER_CHECK = 5_000
