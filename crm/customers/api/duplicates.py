@@ -25,6 +25,7 @@ from crm.customers.services.merge import (
 )
 
 MAX_MERGED_AT_ONCE = 10
+MAX_AFTER = 2000  # a page token is an encrypted key of up to 200 characters: well under this
 
 
 class DuplicateCustomerSerializer(serializers.Serializer):
@@ -133,7 +134,7 @@ class CustomerDuplicateViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
                 }
             )
         page = find_duplicate_groups(
-            request.user, reason, after=request.query_params.get("after", "")[:200], limit=_limit(request)
+            request.user, reason, after=request.query_params.get("after", "")[:MAX_AFTER], limit=_limit(request)
         )
         return Response(
             DuplicatePageSerializer({"reason": reason, "next": page.next_after, "results": page.groups}).data

@@ -17,10 +17,13 @@ trail and old documents still name it), and global search for an old number find
 
 from __future__ import annotations
 
+import base64
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
@@ -32,6 +35,7 @@ from django.utils.translation import gettext_lazy
 from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.audit.models import AuditEvent
+from crm.core import crypto
 from crm.core.errors import DomainError
 from crm.core.fieldperms import hidden_fields, readonly_fields
 from crm.core.timeline import TimelineEntry
@@ -40,7 +44,7 @@ from crm.customers.models import Contact, Customer
 
 # --- Finding duplicates -------------------------------------------------------------------------------------
 
-# reason -> (model grouped, column, label). Every column is indexed, so each reason is one index-ordered GROUP BY.
+# reason -> (model grouped, column, label). Every column is indexed: a page walks that index in key order.
 REASONS: dict[str, tuple[type[models.Model], str, object]] = {
     "name": (Customer, "name_key", gettext_lazy("Similar name")),
     "phone": (Customer, "phone", gettext_lazy("Same phone")),
@@ -52,9 +56,16 @@ REASONS: dict[str, tuple[type[models.Model], str, object]] = {
 _REASON_FIELD = {"phone": "phone", "email": "email"}
 MEMBERS_SHOWN = 10
 MAX_GROUPS_PER_PAGE = 100
-# Candidate keys read per batch, and batches per request: the bound on one page's work (see find_duplicate_groups).
+# The bound on one page's work (see find_duplicate_groups): SCAN_BUDGET index entries read in chunks growing from
+# FIRST_CHUNK to MAX_CHUNK, none larger than the time left of SCAN_SECONDS allows at the pace of those before.
+# At most CANDIDATE_BATCH shared keys per chunk.
+SCAN_BUDGET = 150_000
+SCAN_SECONDS = 0.08
+FIRST_CHUNK = 2_000
+MAX_CHUNK = 20_000
 CANDIDATE_BATCH = 500
-MAX_BATCHES = 20
+# Ids per scope check: far below SQLite's limit of bound parameters, whatever the size of the groups.
+_IDS_PER_CHECK = 5_000
 
 
 @dataclass
@@ -78,6 +89,29 @@ class DuplicatePage:
     next_after: str | None  # pass as ``after`` for the next page; None on the last page
 
 
+def _cursor(reason: str, key: str) -> str:
+    """Where the next page starts, as an opaque token: the walk stops at any key of the index, and that key may
+    be another user's customer's name, phone or e-mail. Encrypted (crm.core.crypto), URL-safe."""
+    return base64.urlsafe_b64encode(crypto.encrypt(f"{reason}:{key}").encode()).decode().rstrip("=")
+
+
+def _key_after(reason: str, token: str) -> str:
+    if not token:
+        return ""
+    try:
+        stored = base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()).decode()
+        if not stored.startswith(crypto.PREFIX):
+            raise ValueError(token)
+        found, _sep, key = crypto.decrypt(stored).partition(":")
+    except (ValueError, InvalidTag, crypto.FieldKeyError):
+        found, key = "", ""
+    if found != reason:
+        raise DomainError(
+            _("This page link is damaged or out of date: start again from the first page."), field="after"
+        )
+    return key
+
+
 def reasons_for(user: User) -> list[str]:
     """The reasons ``user`` may group by: not by a customer field their role may not read."""
     hidden = hidden_fields(user, Customer)
@@ -88,71 +122,85 @@ def _customers_for(user: User) -> models.QuerySet:
     return Customer.objects.visible_to(user, "edit")
 
 
-def _members(user: User, reason: str, key: str) -> models.QuerySet:
-    """The customers in ``user``'s scope sharing ``key`` for ``reason``, oldest first."""
-    model, column, _label = REASONS[reason]
-    customers = _customers_for(user)
-    if model is Contact:
-        customers = customers.filter(pk__in=Contact.objects.filter(**{column: key}).values("customer_id"))
-    else:
-        customers = customers.filter(**{column: key})
-    return customers.order_by("created_at", "id")
+def _key_rows(reason: str) -> models.QuerySet:
+    """Every row holding a key for ``reason``, whoever owns it and deleted or not: what the key's index holds."""
+    model, _column, _label = REASONS[reason]
+    return Customer.all_objects.all() if model is Customer else Contact.objects.all()
 
 
-def _candidate_keys(reason: str, after: str) -> list[str]:
-    """The next keys (after ``after``, in order) that more than one row shares, whoever owns the rows.
+def _shared_keys(reason: str, after: str, chunk: int) -> tuple[list[str], str | None]:
+    """The keys more than one row holds among the next ``chunk`` entries of the reason's index after ``after``,
+    in key order, and the last key the chunk covered (None: it reached the end of the index).
 
-    An index-only GROUP BY on the column's own index: it streams in key order and stops after a batch, so it
-    never sorts or reads the table. Deleted customers and other users' rows are still in; the caller checks.
-    """
-    model, column, _label = REASONS[reason]
-    manager = Customer.all_objects if model is Customer else Contact.objects
-    rows = (
-        manager.filter(**{f"{column}__gt": after})
-        .values(column)
+    Two index-only range scans, neither sorting nor reading the table: the key ``chunk`` entries on, then a GROUP
+    BY up to and including it (so a key's rows are never split between two chunks). Keys are compared by the
+    database alone, in its own collation, as the index orders them."""
+    _model, column, _label = REASONS[reason]
+    rows = _key_rows(reason).filter(**{f"{column}__gt": after})
+    end = list(rows.order_by(column).values_list(column, flat=True)[chunk - 1 : chunk])
+    if end:
+        rows = rows.filter(**{f"{column}__lte": end[0]})
+    keys = list(
+        rows.values(column)
         .annotate(rows=Count("*"))
         .filter(rows__gt=1)
         .order_by(column)
-        .values_list(column, flat=True)
+        .values_list(column, flat=True)[:CANDIDATE_BATCH]
     )
-    return list(rows[:CANDIDATE_BATCH])
+    if len(keys) == CANDIDATE_BATCH:  # more shared keys in this chunk than one batch: go on after the last read
+        return keys, keys[-1]
+    return keys, end[0] if end else None
 
 
-def _groups_in_scope(user: User, reason: str, keys: list[str]) -> dict[str, int]:
-    """Of ``keys``, those shared by at least two live customers ``user`` may edit, with how many share each.
+@dataclass
+class _Candidate:
+    """A shared key as ``user`` sees it: the live customers in their scope holding it (id → created_at), and for
+    a contact reason the contacts of those customers holding it."""
+
+    customers: dict[int, Any] = field(default_factory=dict)
+    contacts: list[int] = field(default_factory=list)
+
+
+def _groups_in_scope(user: User, reason: str, keys: list[str]) -> dict[str, _Candidate]:
+    """Of ``keys``, those shared by at least two live customers ``user`` may edit, with those customers.
 
     Two plain lookups rather than one scoped GROUP BY: the rows holding the keys through the column's index,
     then which of their customers are in scope by primary key. Joined in one statement, SQLite would rather
     walk every live customer."""
     model, column, _label = REASONS[reason]
-    rows: models.QuerySet[Any, tuple[str, int]]
     if model is Contact:
-        rows = Contact.objects.filter(**{f"{column}__in": keys}).values_list(column, "customer_id")
+        rows = _key_rows(reason).filter(**{f"{column}__in": keys}).values_list(column, "customer_id", "pk")
     else:
-        rows = Customer.all_objects.filter(**{f"{column}__in": keys}).values_list(column, "pk")
-    pairs = list(rows.order_by())
-    in_scope = set(
-        _customers_for(user)
-        .filter(pk__in={customer_id for _key, customer_id in pairs})
-        .order_by()
-        .values_list("pk", flat=True)
-    )
-    customers_by_key: dict[str, set[int]] = {}
-    for key, customer_id in pairs:
+        rows = _key_rows(reason).filter(**{f"{column}__in": keys}).values_list(column, "pk", "pk")
+    triples = list(rows.order_by())
+    customer_ids = sorted({customer_id for _key, customer_id, _pk in triples})
+    in_scope: dict[int, Any] = {}
+    for start in range(0, len(customer_ids), _IDS_PER_CHECK):
+        batch = customer_ids[start : start + _IDS_PER_CHECK]
+        in_scope.update(_customers_for(user).filter(pk__in=batch).order_by().values_list("pk", "created_at"))
+    candidates: dict[str, _Candidate] = {}
+    for key, customer_id, pk in triples:
         if customer_id in in_scope:
-            customers_by_key.setdefault(key, set()).add(customer_id)
-    return {key: len(ids) for key, ids in customers_by_key.items() if len(ids) > 1}
+            candidate = candidates.setdefault(key, _Candidate())
+            candidate.customers[customer_id] = in_scope[customer_id]
+            if model is Contact:
+                candidate.contacts.append(pk)
+    # A key only one of the user's customers holds is no group for them, however many others hold it.
+    return {key: candidate for key, candidate in candidates.items() if len(candidate.customers) > 1}
 
 
 def find_duplicate_groups(user: User, reason: str = "name", after: str = "", limit: int = 20) -> DuplicatePage:
-    """One page of duplicate groups for ``reason``, in key order after ``after`` (keyset paging).
+    """One page of duplicate groups for ``reason``, in key order after ``after`` (keyset paging; ``after`` is the
+    previous page's ``next_after``, a token that does not show the key, and a damaged one is a DomainError).
 
-    Only live customers ``user`` may edit take part, so a group never names a record they cannot see. Keys
-    shared by several rows come in batches from the column's index (_candidate_keys); each batch is then
-    checked against the user's scope by an indexed IN lookup. A page stops after ``limit`` groups or
-    MAX_BATCHES batches, so at a million customers a request costs a bounded scan of one index, never a
-    comparison of pairs; when the budget runs out first, the page is short and ``next_after`` goes on from
-    where the scan stopped.
+    Only live customers ``user`` may edit take part, so a group never names a record they cannot see, and a key
+    only one of them holds is no group. The page walks the reason's index from ``after`` in growing chunks and
+    finds the keys several rows share in each (_shared_keys); only those candidates are checked against the
+    user's scope, by primary key. It stops at ``limit`` groups, at the end of the index, or when its budget —
+    SCAN_BUDGET index entries, or SCAN_SECONDS at the pace of the chunks read so far — is spent: then the page is
+    short (or empty) and ``next_after`` goes on from where the walk stopped. So at a million customers a page
+    costs a bounded walk of one index whatever the user's scope and however few duplicates there are, never a
+    GROUP BY of the whole table.
     """
     if reason not in REASONS:
         raise DomainError(
@@ -161,42 +209,64 @@ def find_duplicate_groups(user: User, reason: str = "name", after: str = "", lim
     if reason not in reasons_for(user):
         raise DomainError(_("Your role may not see the field this reason compares."), field="reason")
     limit = max(1, min(limit, MAX_GROUPS_PER_PAGE))
-    found: list[tuple[str, int]] = []
-    cursor, more = after, True
-    for _batch in range(MAX_BATCHES):
-        keys = _candidate_keys(reason, cursor)
+    found: list[tuple[str, _Candidate]] = []
+    cursor: str | None = _key_after(reason, after)
+    started, scanned, chunk = time.monotonic(), 0, min(FIRST_CHUNK, SCAN_BUDGET)
+    while cursor is not None:
+        keys, end = _shared_keys(reason, cursor, chunk)
         in_scope = _groups_in_scope(user, reason, keys) if keys else {}
         for key in keys:
-            cursor = key
             if key in in_scope:
                 found.append((key, in_scope[key]))
                 if len(found) == limit:
+                    end = key  # the next page starts after the last group shown
                     break
-        if len(found) == limit:
+        cursor, scanned = end, scanned + chunk
+        # The next chunk is as large as the time left allows at the pace so far (a loaded server reads less).
+        elapsed = time.monotonic() - started
+        fits = int((SCAN_SECONDS - elapsed) * scanned / elapsed) if elapsed > 0 else MAX_CHUNK
+        if len(found) == limit or scanned >= SCAN_BUDGET or fits < FIRST_CHUNK:
             break
-        if len(keys) < CANDIDATE_BATCH:
-            more = False
-            break
-    groups = [_group(user, reason, key, size) for key, size in found]
-    return DuplicatePage(groups=groups, next_after=cursor if more else None)
+        chunk = min(chunk * 4, MAX_CHUNK, SCAN_BUDGET - scanned, fits)
+    next_after = _cursor(reason, cursor) if cursor is not None else None
+    return DuplicatePage(groups=_groups(user, reason, found), next_after=next_after)
 
 
-def _group(user: User, reason: str, key: str, size: int) -> DuplicateGroup:
-    customers = list(_members(user, reason, key).select_related("owner")[:MEMBERS_SHOWN])
-    return DuplicateGroup(
-        reason=reason, key=key, size=size, label=_group_label(user, reason, key, customers), customers=customers
-    )
+def _groups(user: User, reason: str, found: list[tuple[str, _Candidate]]) -> list[DuplicateGroup]:
+    """The page's groups with their first members (oldest first) and labels: two queries, however many groups."""
+    shown = {
+        key: sorted(candidate.customers, key=lambda pk, c=candidate: (c.customers[pk], pk))[:MEMBERS_SHOWN]
+        for key, candidate in found
+    }
+    # Checked against the scope again (by primary key): what is shown is read in the user's scope.
+    ids = {pk for members in shown.values() for pk in members}
+    customers = _customers_for(user).filter(pk__in=ids).select_related("owner").order_by()
+    by_id = {c.pk: c for c in customers}
+    labels = _contact_labels(user, reason, found) if REASONS[reason][0] is Contact else {}
+    groups = []
+    for key, candidate in found:
+        members = [by_id[pk] for pk in shown[key] if pk in by_id]
+        if reason == "name":
+            label = members[0].name if members else key
+        elif REASONS[reason][0] is Contact:
+            label = labels.get(key, "")
+        else:
+            label = key
+        groups.append(
+            DuplicateGroup(reason=reason, key=key, size=len(candidate.customers), label=label, customers=members)
+        )
+    return groups
 
 
-def _group_label(user: User, reason: str, key: str, customers: list[Customer]) -> str:
-    """What the group has in common, safe to show: contact values only masked, the blind index never."""
-    if reason in ("contact_mobile", "contact_email"):
-        column, field_name = ("mobile_index", "mobile") if reason == "contact_mobile" else ("email_index", "email")
-        contact = Contact.objects.visible_to(user, "edit").filter(**{column: key}).first()
-        return contact.masked(field_name) if contact else ""
-    if reason == "name":
-        return customers[0].name if customers else key
-    return key
+def _contact_labels(user: User, reason: str, found: list[tuple[str, _Candidate]]) -> dict[str, str]:
+    """What a contact group has in common, safe to show: the value masked, the blind index never. The contacts
+    holding one key hold the same value, so any one the user may see will do."""
+    column, field_name = ("mobile_index", "mobile") if reason == "contact_mobile" else ("email_index", "email")
+    ids = [pk for _key, candidate in found for pk in candidate.contacts[:MEMBERS_SHOWN]]
+    labels: dict[str, str] = {}
+    for contact in Contact.objects.visible_to(user, "edit").filter(pk__in=ids).order_by("pk"):
+        labels.setdefault(getattr(contact, column), contact.masked(field_name))
+    return labels
 
 
 @dataclass

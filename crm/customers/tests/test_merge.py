@@ -90,18 +90,22 @@ def test_a_page_stops_at_its_scan_budget_and_goes_on_from_there(monkeypatch, rep
         customer(other_rep, f"{name}科技有限公司")
         customer(other_rep, f"{name}科技")
     mine = {customer(rep, "丙科技有限公司").pk, customer(rep, "丙科技").pk}
-    monkeypatch.setattr("crm.customers.services.merge.CANDIDATE_BATCH", 1)
-    monkeypatch.setattr("crm.customers.services.merge.MAX_BATCHES", 1)
-    keys = sorted(["甲科技", "乙科技", "丙科技"])
-    # When each request may read only one candidate key, the pages walk the keys one by one
+    # (in the database's order: its collation decides how the index sorts the keys)
+    keys = list(dict.fromkeys(Customer.objects.order_by("name_key").values_list("name_key", flat=True)))
+    # When each request may read only one index entry (and the rows sharing its key), the pages walk the keys
+    # one by one
+    monkeypatch.setattr("crm.customers.services.merge.FIRST_CHUNK", 1)
+    monkeypatch.setattr("crm.customers.services.merge.SCAN_BUDGET", 1)
     seen, after = [], ""
-    for _ in range(5):
+    for _ in range(len(keys) + 2):
         page = find_duplicate_groups(rep, "name", after=after)
         seen.append([{c.pk for c in g.customers} for g in page.groups])
         if page.next_after is None:
             break
         after = page.next_after
-    # Then only the rep's own group ever shows, on the page of its key, and the paging ends
+    # Then only the rep's own group ever shows, on the page of its key, and the paging ends after the last key
+    # (the page reading it does not know yet that it is the last)
+    assert len(seen) == len(keys) + 1
     assert seen[keys.index("丙科技")] == [mine]
     assert [groups for groups in seen if groups] == [[mine]]
     assert page.next_after is None
@@ -417,7 +421,9 @@ def test_api_lists_groups_and_pages_them(api_client_for, manager, rep):
     assert len(rest["results"]) == 1 and rest["next"] is None
 
 
-@pytest.mark.parametrize("query", ["reason=colour", "limit=0", "limit=abc", "limit=1000"])
+@pytest.mark.parametrize(
+    "query", ["reason=colour", "limit=0", "limit=abc", "limit=1000", "after=%E7%94%B2", "after=ZW5jOmswOmFiYw"]
+)
 def test_api_bad_duplicate_queries_are_400(api_client_for, manager, query):
     response = api_client_for(manager).get(f"/api/v1/customers/duplicates/?{query}")
     assert response.status_code == 400

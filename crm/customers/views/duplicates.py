@@ -29,10 +29,13 @@ from crm.customers.services.merge import (
 )
 
 MAX_MERGED_AT_ONCE = 10
+# A page token is an encrypted key of up to 200 characters: well under this.
+MAX_AFTER = 2000
 
 
 class DuplicateListView(ModulePermissionMixin, generic.TemplateView):
-    """Groups of customers that look like one, by one reason at a time, a page at a time (?after=<key>)."""
+    """Groups of customers that look like one, by one reason at a time, a page at a time (?after=<the previous
+    page's next_after>)."""
 
     module = "customers"
     action = "edit"
@@ -44,8 +47,13 @@ class DuplicateListView(ModulePermissionMixin, generic.TemplateView):
         reason = self.request.GET.get("reason") or allowed[0]
         if reason not in allowed:
             raise Http404
-        after = self.request.GET.get("after", "")[:200]
-        page = find_duplicate_groups(user, reason, after=after, limit=20)
+        after = self.request.GET.get("after", "")[:MAX_AFTER]
+        try:
+            page = find_duplicate_groups(user, reason, after=after, limit=20)
+        except DomainError as error:  # a damaged or outdated ?after=: say so and show the first page
+            messages.error(self.request, error.message)
+            after = ""
+            page = find_duplicate_groups(user, reason, limit=20)
         next_url = f"?{urlencode({'reason': reason, 'after': page.next_after})}" if page.next_after else ""
         return {
             **super().get_context_data(**kwargs),
