@@ -1,7 +1,6 @@
 """The persona matrix (crm/core/testing) on every list and record of customers: customers, contacts, follow-ups,
 the public pool, the recycle bin and the duplicate finder."""
 
-import unittest
 
 from crm.core.testing import PersonaMatrixTestCase
 from crm.core.testing.personas import NOTHING
@@ -124,14 +123,3 @@ class DuplicateFinderPersonaTest(PersonaMatrixTestCase):
     def make_record(cls, owner, label):
         a_customer(owner, label)
         return a_customer(owner, label)
-
-    # Found by this matrix: the finder runs one query (the manager: two) per group it shows, so a page's queries
-    # grow with its groups (up to the page size). Left to the duplicate finder's rework (issue 7 §6); when that
-    # lands these pass and the markers must go.
-    @unittest.expectedFailure
-    def test_list_page_queries_do_not_grow_with_the_rows(self):
-        super().test_list_page_queries_do_not_grow_with_the_rows()
-
-    @unittest.expectedFailure
-    def test_api_list_queries_do_not_grow_with_the_rows(self):
-        super().test_api_list_queries_do_not_grow_with_the_rows()
