@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from crm.accounts.models import User
 from crm.core.fieldperms import hidden_fields, readonly_fields
 from crm.customers.importing import duplicates
-from crm.customers.importing.rows import CUSTOMER_FIELDS, CustomerPlan, Lookups, RowPlan
+from crm.customers.importing.rows import CUSTOMER_FIELDS, CustomerPlan, Lookups, RowPlan, owners_by_id
 from crm.customers.importing.validation import owner_problem, validate_row
 from crm.customers.models import Contact, Customer
 from crm.customers.services.imports import import_customers
@@ -233,9 +233,10 @@ class CustomerImporter(Importer):
         lookups = self.lookups(actor, set(saved["owners"]))
         if lookups.fingerprint() != saved["fingerprint"]:
             return None
+        owners = owners_by_id(lookups.users)
         plan = CustomerPlan(
-            creates=[RowPlan.from_json(data, lookups.users) for data in saved["creates"]],
-            updates=[RowPlan.from_json(data, lookups.users) for data in saved["updates"]],
+            creates=[RowPlan.from_json(data, owners) for data in saved["creates"]],
+            updates=[RowPlan.from_json(data, owners) for data in saved["updates"]],
         )
         outcomes = {issue["row"]: RowOutcome(**issue) for issue in issues}
         plan.cells = {number: outcome.cells for number, outcome in outcomes.items()}
