@@ -139,7 +139,7 @@ class Lookups:
                 key=lambda n: (-len(n), n),
             ),
             cleaners={
-                **{name: FieldCleaner(Customer, name) for name in CUSTOMER_FIELDS},
+                **{name: FieldCleaner(Customer, name) for name in (*CUSTOMER_FIELDS, "number")},
                 **{f"contact_{name}": FieldCleaner(Contact, name) for name in ("name", "title")},
                 "tag": FieldCleaner(Tag, "name"),
             },
