@@ -143,11 +143,13 @@ class _WriteBehind:
     """The INSERTs of insert_objects()/insert_values() run one after the other on a helper thread while the caller
     prepares the next rows; any other statement on the connection first waits for them (an execute wrapper)."""
 
-    def __init__(self, connection):
+    def __init__(self, connection, tables: Sequence[str]):
         self.connection = connection
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-behind")
         self.pending: list[Future] = []
+        self.tables = list(tables)
         self.next_ids: dict[str, int] = {}
+        self.counting = False
         self.on_helper = threading.local()
 
     def submit(self, sql: str, rows: list[tuple]) -> None:
@@ -172,14 +174,21 @@ class _WriteBehind:
     def next_id(self, cursor, table: str, count: int) -> int:
         """The first of ``count`` ids for new rows of ``table``: those the next INSERTs would be given (one writer
         holds the database inside the transaction; AUTOINCREMENT never reuses an id), counted on here until
-        another statement runs on the connection (it might insert too)."""
+        another statement runs on the connection (it might insert too). The tables named to write_behind() are
+        counted all at once, so that moving from one to the next does not wait for the INSERTs under way."""
         if table not in self.next_ids:
-            cursor.execute(
-                "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
-                f"coalesce((SELECT max(rowid) FROM {self.connection.ops.quote_name(table)}), 0))",
-                [table],
-            )
-            self.next_ids[table] = cursor.fetchone()[0] + 1
+            self.counting = True
+            try:
+                for name in dict.fromkeys([table, *self.tables]):
+                    if name not in self.next_ids:
+                        cursor.execute(
+                            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                            f"coalesce((SELECT max(rowid) FROM {self.connection.ops.quote_name(name)}), 0))",
+                            [name],
+                        )
+                        self.next_ids[name] = cursor.fetchone()[0] + 1
+            finally:
+                self.counting = False
         first = self.next_ids[table]
         self.next_ids[table] += count
         return first
@@ -187,7 +196,8 @@ class _WriteBehind:
     def __call__(self, execute, sql, params, many, context):
         if not getattr(self.on_helper, "active", False):
             self.wait()
-            self.next_ids.clear()
+            if not self.counting:
+                self.next_ids.clear()
         return execute(sql, params, many, context)
 
 
@@ -195,21 +205,22 @@ _writers: dict[int, _WriteBehind] = {}
 
 
 @contextmanager
-def write_behind(using: str = "default") -> Iterator[None]:
+def write_behind(*models_written: type[models.Model], using: str = "default") -> Iterator[None]:
     """Inside the block (and its transaction), on SQLite, the bulk INSERTs of insert_objects() and insert_values()
     run on a helper thread while the caller goes on preparing the next rows — Python work and SQLite's own
     (which lets go of the GIL) overlap on two cores. The ids of the new rows are handed out before the INSERT
     runs (AUTOINCREMENT, one writer), so the caller never waits for them; any other statement on the connection
     waits until the INSERTs before it have run, and so does the end of the block. An INSERT's error is raised
     by the next statement or at the end of the block, inside the transaction, which is then rolled back.
-    Other databases: nothing changes (multi-row INSERT … RETURNING, in the caller's thread)."""
+    ``models_written``: the models the block inserts into, whose ids are counted together. Other databases:
+    nothing changes (multi-row INSERT … RETURNING, in the caller's thread)."""
     connection = connections[using]
     if connection.vendor != "sqlite" or id(connection) in _writers:
         yield
         return
     if not connection.in_atomic_block:
         raise RuntimeError("write_behind() needs a transaction")
-    behind = _WriteBehind(connection)
+    behind = _WriteBehind(connection, [model._meta.db_table for model in models_written])
     connection.inc_thread_sharing()
     _writers[id(connection)] = behind
     try:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from crm.accounts.models import User
 from crm.audit import services as audit
+from crm.audit.models import AuditEvent
 from crm.core.bulk import InstanceBuilder, write_behind
 from crm.core.crypto import blind_index
 from crm.core.fulltext import search_index_filled_in_bulk
@@ -54,7 +55,9 @@ def import_customers(
     done = 0
     # New rows reach the search index in one statement per table at the end (see the context manager); the
     # INSERTs run on a helper thread while the next batch is prepared (see write_behind()).
-    with search_index_filled_in_bulk(Customer), search_index_filled_in_bulk(Contact), write_behind():
+    with search_index_filled_in_bulk(Customer), search_index_filled_in_bulk(Contact), write_behind(
+        Customer, Contact, AuditEvent
+    ):
         for batch in chunks(plan.creates, WRITE_BATCH):
             create_batch(actor, batch, tags, numbers)
             done += len(batch)
