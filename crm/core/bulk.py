@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
-import threading
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, models, router
@@ -108,17 +105,8 @@ def _insert_columns(model: type[models.Model], alias: str, fields: list, columns
     names = ", ".join(quote(f.column) for f in fields)
     marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
     pk_column = quote(str(model._meta.pk.column))
-    behind = _writers.get(id(connection))
     with connection.cursor() as cursor:
-        if behind is not None:
-            # The ids are handed out here and the INSERT runs on the helper thread (see write_behind()).
-            first = behind.next_id(cursor, model._meta.db_table, len(rows))
-            ids = list(range(first, first + len(rows)))
-            behind.submit(
-                f"INSERT INTO {table} ({pk_column}, {names}) VALUES (%s, {marks[1:]}",
-                [(pk, *row) for pk, row in zip(ids, rows, strict=True)],
-            )
-        elif connection.vendor == "sqlite":
+        if connection.vendor == "sqlite":
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {marks}", rows)
             cursor.execute("SELECT last_insert_rowid()")
             last = cursor.fetchone()[0]
@@ -137,102 +125,6 @@ def _insert_columns(model: type[models.Model], alias: str, fields: list, columns
                 )
                 ids += [row[0] for row in cursor.fetchall()]
     return ids
-
-
-class _WriteBehind:
-    """The INSERTs of insert_objects()/insert_values() run one after the other on a helper thread while the caller
-    prepares the next rows; any other statement on the connection first waits for them (an execute wrapper)."""
-
-    def __init__(self, connection, tables: Sequence[str]):
-        self.connection = connection
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="write-behind")
-        self.pending: list[Future] = []
-        self.tables = list(tables)
-        self.next_ids: dict[str, int] = {}
-        self.counting = False
-        self.on_helper = threading.local()
-
-    def submit(self, sql: str, rows: list[tuple]) -> None:
-        self.pending.append(self.executor.submit(self._insert, sql, rows))
-
-    def _insert(self, sql: str, rows: list[tuple]) -> None:
-        self.on_helper.active = True
-        with self.connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
-
-    def wait(self) -> None:
-        """Until every INSERT submitted has run; the first one's error, if any, is raised here."""
-        pending, self.pending = self.pending, []
-        for done, future in enumerate(pending):
-            try:
-                future.result()
-            except BaseException:
-                for later in pending[done + 1 :]:  # the transaction is lost: nothing more to write
-                    later.cancel()
-                raise
-
-    def next_id(self, cursor, table: str, count: int) -> int:
-        """The first of ``count`` ids for new rows of ``table``: those the next INSERTs would be given (one writer
-        holds the database inside the transaction; AUTOINCREMENT never reuses an id), counted on here until
-        another statement runs on the connection (it might insert too). The tables named to write_behind() are
-        counted all at once, so that moving from one to the next does not wait for the INSERTs under way."""
-        if table not in self.next_ids:
-            self.counting = True
-            try:
-                for name in dict.fromkeys([table, *self.tables]):
-                    if name not in self.next_ids:
-                        cursor.execute(
-                            "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
-                            f"coalesce((SELECT max(rowid) FROM {self.connection.ops.quote_name(name)}), 0))",
-                            [name],
-                        )
-                        self.next_ids[name] = cursor.fetchone()[0] + 1
-            finally:
-                self.counting = False
-        first = self.next_ids[table]
-        self.next_ids[table] += count
-        return first
-
-    def __call__(self, execute, sql, params, many, context):
-        if not getattr(self.on_helper, "active", False):
-            self.wait()
-            if not self.counting:
-                self.next_ids.clear()
-        return execute(sql, params, many, context)
-
-
-_writers: dict[int, _WriteBehind] = {}
-
-
-@contextmanager
-def write_behind(*models_written: type[models.Model], using: str = "default") -> Iterator[None]:
-    """Inside the block (and its transaction), on SQLite, the bulk INSERTs of insert_objects() and insert_values()
-    run on a helper thread while the caller goes on preparing the next rows — Python work and SQLite's own
-    (which lets go of the GIL) overlap on two cores. The ids of the new rows are handed out before the INSERT
-    runs (AUTOINCREMENT, one writer), so the caller never waits for them; any other statement on the connection
-    waits until the INSERTs before it have run, and so does the end of the block. An INSERT's error is raised
-    by the next statement or at the end of the block, inside the transaction, which is then rolled back.
-    ``models_written``: the models the block inserts into, whose ids are counted together. Other databases:
-    nothing changes (multi-row INSERT … RETURNING, in the caller's thread)."""
-    connection = connections[using]
-    if connection.vendor != "sqlite" or id(connection) in _writers:
-        yield
-        return
-    if not connection.in_atomic_block:
-        raise RuntimeError("write_behind() needs a transaction")
-    behind = _WriteBehind(connection, [model._meta.db_table for model in models_written])
-    connection.inc_thread_sharing()
-    _writers[id(connection)] = behind
-    try:
-        with connection.execute_wrapper(behind):
-            try:
-                yield
-            finally:
-                behind.wait()
-    finally:
-        del _writers[id(connection)]
-        behind.executor.shutdown(wait=True)
-        connection.dec_thread_sharing()
 
 
 class InstanceBuilder(Generic[_M]):

@@ -17,8 +17,7 @@ from django.utils.translation import gettext as _
 
 from crm.accounts.models import User
 from crm.audit import services as audit
-from crm.audit.models import AuditEvent
-from crm.core.bulk import InstanceBuilder, write_behind
+from crm.core.bulk import InstanceBuilder
 from crm.core.crypto import blind_index
 from crm.core.fulltext import search_index_filled_in_bulk
 from crm.customers.apps import NUMBER_SEQUENCE
@@ -53,11 +52,8 @@ def import_customers(
     given = {p.customer["number"] for p in plan.creates if p.customer.get("number")}
     numbers = number_block(sum(1 for p in plan.creates if not p.customer.get("number")), reserved=given)
     done = 0
-    # New rows reach the search index in one statement per table at the end (see the context manager); the
-    # INSERTs run on a helper thread while the next batch is prepared (see write_behind()).
-    with search_index_filled_in_bulk(Customer), search_index_filled_in_bulk(Contact), write_behind(
-        Customer, Contact, AuditEvent
-    ):
+    # New rows reach the search index in one statement per table at the end (see the context manager).
+    with search_index_filled_in_bulk(Customer), search_index_filled_in_bulk(Contact):
         for batch in chunks(plan.creates, WRITE_BATCH):
             create_batch(actor, batch, tags, numbers)
             done += len(batch)
