@@ -275,6 +275,10 @@ class CustomerImporter(Importer):
                     problem := owner_problem(row_plan, actor, lookups, described[row_plan.target]["owner_id"])
                 ):
                     outcome.action, outcome.messages = "error", [problem]
+                if outcome.action == "update" and (number := row_plan.customer.get("number")):
+                    in_use = duplicates.numbers_in_use({number})  # the customer it now updates keeps its own
+                    if problem := number_problem(row_plan, "update", in_use, {}, lookups):
+                        outcome.action, outcome.messages = "error", [problem]
                 outcomes[row_plan.number] = outcome
                 if outcome.action == "create":
                     creates.append(row_plan)

@@ -92,3 +92,20 @@ def test_a_number_taken_between_the_preview_and_the_run_is_reported_and_the_rest
     assert messages(job, 2) == ["Customer number: Another customer already has this number."]
     assert Customer.objects.get(number="ZD-2").name == "其他公司"
     assert Customer.objects.get(number="ZD-1").name == "抢先的客户"
+
+
+def test_a_new_customer_that_became_a_duplicate_after_the_preview_is_not_given_the_files_number(
+    rep, django_capture_on_commit_callbacks
+):
+    # Given a file creating a customer with a number of its own, checked while nobody else has that customer
+    job = preview(rep, csv_upload([["客户名称", "客户编号"], ["迟到的重复客户有限公司", "LATE-1"]]), policy="update")
+    assert job.error_count == 0
+    # When someone creates the same customer (another number) before the import runs
+    twin = create_customer(actor=rep, data={"name": "迟到的重复客户有限公司"})
+
+    job = run(rep, job, django_capture_on_commit_callbacks)
+
+    # Then the row would update it with another number: an error, and the customer keeps its number
+    assert rows_by_action(job) == {"error": {2}}
+    assert messages(job, 2) == ["Customer number: The customer number cannot be changed."]
+    assert Customer.objects.get(pk=twin.pk).number == twin.number
