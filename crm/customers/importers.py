@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy
 from crm.accounts.models import User
 from crm.core.fieldperms import hidden_fields, readonly_fields
 from crm.customers.importing import duplicates
-from crm.customers.importing.rows import CUSTOMER_FIELDS, CustomerPlan, Lookups, RowPlan
-from crm.customers.importing.validation import owner_problem, validate_row
+from crm.customers.importing.rows import CUSTOMER_FIELDS, CustomerPlan, Lookups, RowPlan, owners_by_id
+from crm.customers.importing.validation import number_problem, owner_problem, validate_row
 from crm.customers.models import Contact, Customer
 from crm.customers.services.imports import import_customers
 from crm.imports import plans
@@ -31,8 +31,8 @@ from crm.imports.registry import (
     register_importer,
 )
 
-# Version 3: RowPlan.as_json() with the row's customer ID; owners by name; marks by table label.
-SAVED_VERSION = 3
+# Version 4: RowPlan.as_json() with the row's customer ID and number; owners by name; marks by table label.
+SAVED_VERSION = 4
 
 
 class CustomerImporter(Importer):
@@ -126,13 +126,20 @@ class CustomerImporter(Importer):
         ),
         # An exported list's ID column: which customer the row is (the surest duplicate match).
         ImportField("id", gettext_lazy("Customer ID"), aliases=("id", "编号", "客户id", "customer id")),
+        # 客户编号: kept for a new customer (when well-formed and unused), never changed on an update.
+        ImportField(
+            "number",
+            gettext_lazy("Customer number"),
+            aliases=("客户编号", "customer number", "customer no", "number"),
+            help_text=gettext_lazy("Kept for new customers; empty means the next number."),
+        ),
     )
 
     # --- Who may set what ---------------------------------------------------------------------------------
 
     def denied_fields(self, actor: User) -> set[str]:
         """Import fields the actor's roles may not write (field-level permissions apply to imports too)."""
-        return (hidden_fields(actor, Customer) | readonly_fields(actor, Customer)) & set(CUSTOMER_FIELDS)
+        return (hidden_fields(actor, Customer) | readonly_fields(actor, Customer)) & {*CUSTOMER_FIELDS, "number"}
 
     def lookups(self, actor: User, owner_names: set[str]) -> Lookups:
         return Lookups.load(actor, owner_names, labels={f.key: str(f.label) for f in self.fields})
@@ -160,6 +167,8 @@ class CustomerImporter(Importer):
         existing = duplicates.find_existing([row_plan for _row, row_plan in valid])
         progress(2 * len(rows) // 3)
         described = duplicates.describe_customers(actor, {pk for found in existing.values() for pk in found.matches})
+        numbers = duplicates.numbers_in_use({p.customer["number"] for _row, p in valid if p.customer.get("number")})
+        numbered: dict[str, int] = {}  # number -> the row of the file that gives it to a new customer
         seen: dict[tuple[str, str], int] = {}
         for row, row_plan in valid:
             outcome = None
@@ -184,9 +193,14 @@ class CustomerImporter(Importer):
             action = outcome.action if outcome else "create"
             if action in ("create", "update"):
                 target = described[row_plan.target]["owner_id"] if action == "update" else None
-                if problem := owner_problem(row_plan, actor, lookups, target):
+                problem = owner_problem(row_plan, actor, lookups, target) or number_problem(
+                    row_plan, action, numbers, numbered, lookups
+                )
+                if problem:
                     outcome = RowOutcome(row=row.number, action="error", messages=[problem], cells=row.cells)
                     action = "error"
+                elif action == "create" and row_plan.customer.get("number"):
+                    numbered[row_plan.customer["number"]] = row.number
             if action != "error":
                 for key in row_plan.keys:
                     seen.setdefault(key, row.number)
@@ -233,9 +247,10 @@ class CustomerImporter(Importer):
         lookups = self.lookups(actor, set(saved["owners"]))
         if lookups.fingerprint() != saved["fingerprint"]:
             return None
+        owners = owners_by_id(lookups.users)
         plan = CustomerPlan(
-            creates=[RowPlan.from_json(data, lookups.users) for data in saved["creates"]],
-            updates=[RowPlan.from_json(data, lookups.users) for data in saved["updates"]],
+            creates=[RowPlan.from_json(data, owners) for data in saved["creates"]],
+            updates=[RowPlan.from_json(data, owners) for data in saved["updates"]],
         )
         outcomes = {issue["row"]: RowOutcome(**issue) for issue in issues}
         plan.cells = {number: outcome.cells for number, outcome in outcomes.items()}
@@ -260,12 +275,23 @@ class CustomerImporter(Importer):
                     problem := owner_problem(row_plan, actor, lookups, described[row_plan.target]["owner_id"])
                 ):
                     outcome.action, outcome.messages = "error", [problem]
+                if outcome.action == "update" and (number := row_plan.customer.get("number")):
+                    in_use = duplicates.numbers_in_use({number})  # the customer it now updates keeps its own
+                    if problem := number_problem(row_plan, "update", in_use, {}, lookups):
+                        outcome.action, outcome.messages = "error", [problem]
                 outcomes[row_plan.number] = outcome
                 if outcome.action == "create":
                     creates.append(row_plan)
                 elif outcome.action == "update":
                     plan.updates.append(row_plan)
             plan.creates = creates
+        # A number a new customer is to keep may have been given to someone else since the preview.
+        taken = duplicates.numbers_in_use({p.customer["number"] for p in plan.creates if p.customer.get("number")})
+        if taken:
+            for row_plan in [p for p in plan.creates if p.customer.get("number") in taken]:
+                plan.creates.remove(row_plan)
+                message = number_problem(row_plan, "create", taken, {}, lookups)
+                outcomes[row_plan.number] = RowOutcome(row=row_plan.number, action="error", messages=[message])
         progress(saved["total"])
         return Analysis(
             total=saved["total"],

@@ -56,3 +56,29 @@ def test_record_events_keeps_the_request_context_and_a_system_actor():
         client_ip_var.reset(ip)
         request_id_var.reset(request)
     assert row(AuditEvent.objects.get(pk=bulk)) == row(single)
+
+
+def test_a_snapshot_shows_each_audited_field_in_its_json_form(admin_user):
+    import datetime as dt
+    import json
+
+    from django.db import models
+
+    from crm.testing_app.models import Account, Project
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+
+    department = Department.objects.create(name="五部")
+    project = Project(name=Status.OPEN, budget=5, owner=admin_user, department=department, name_upper="OPEN")
+    when = dt.datetime(2026, 12, 2, 8, 30, tzinfo=dt.UTC)
+    account = Account(name="客户甲", deleted_at=when)
+
+    state = audit.snapshot(project)
+
+    # audit_exclude and the bookkeeping timestamps are left out; foreign keys show their target's name
+    assert "name_upper" not in state and "created_at" not in state and "updated_at" not in state
+    assert (state["owner"], state["department"], state["budget"]) == (str(admin_user), "五部", 5)
+    # a choices member is stored as its value, a datetime as its text, an empty relation as null
+    assert json.loads(json.dumps(state))["name"] == "open"
+    assert audit.snapshot(account)["deleted_at"] == str(when) and audit.snapshot(account)["owner"] is None

@@ -167,6 +167,13 @@ def find_existing(plans: list[RowPlan], changed_after: dict[str, Any] | None = N
     return found
 
 
+def numbers_in_use(numbers: set[str]) -> dict[str, int]:
+    """{number: customer id} for those of ``numbers`` a customer has — any customer, in the recycle bin or merged
+    away too: they keep their numbers (the unique constraint counts them)."""
+    sql = f"SELECT number, id FROM {Customer._meta.db_table} WHERE number IN ({{}})"
+    return dict(select_in(Customer, sql, sorted(numbers)))
+
+
 def describe_customers(actor: User, ids: set[int]) -> dict[int, dict]:
     """Name, link, owner and the actor's rights for each matched customer; names of customers outside the
     actor's scope are never read into the preview."""

@@ -52,12 +52,16 @@ class RowPlan:
         return [self.number, self.customer, self.tags, self.contact, owner, self.target, self.id]
 
     @classmethod
-    def from_json(cls, data: list, users: dict[str, User | None]) -> RowPlan:
+    def from_json(cls, data: list, owners: dict[int, User]) -> RowPlan:
+        """The plan as_json() saved; ``owners``: the file's owners by id (``owners_by_id(lookups.users)``)."""
         number, customer, tags, contact, owner_id, target, row_id = data
-        owners = {user.pk: user for user in users.values() if user is not None}
         plan = cls(number, customer, tags, contact, owners[owner_id] if owner_id else None, target, row_id)
         plan.keys = keys_of(plan)
         return plan
+
+
+def owners_by_id(users: dict[str, User | None]) -> dict[int, User]:
+    return {user.pk: user for user in users.values() if user is not None}
 
 
 @dataclass
@@ -135,7 +139,7 @@ class Lookups:
                 key=lambda n: (-len(n), n),
             ),
             cleaners={
-                **{name: FieldCleaner(Customer, name) for name in CUSTOMER_FIELDS},
+                **{name: FieldCleaner(Customer, name) for name in (*CUSTOMER_FIELDS, "number")},
                 **{f"contact_{name}": FieldCleaner(Contact, name) for name in ("name", "title")},
                 "tag": FieldCleaner(Tag, "name"),
             },

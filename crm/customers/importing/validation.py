@@ -58,6 +58,8 @@ def validate_row(row: SourceRow, lookups: Lookups) -> tuple[list[str], RowPlan |
     for key in ("city", "address", "remark"):
         if raw := v.get(key, ""):
             customer[key] = clean(key, raw)
+    if raw := v.get("number", "").strip():
+        customer["number"] = clean("number", raw)  # its form; whether it is free is checked with the file's rows
     tags = split_tags(v.get("tags", ""), lookups.tags_with_separators)
     for tag in tags:
         clean("tags", tag, "tag")
@@ -89,6 +91,26 @@ def owner_problem(plan: RowPlan, actor: User, lookups: Lookups, current_owner_id
     if owner is None or owner.pk in (actor.pk, current_owner_id) or lookups.may_assign:
         return None
     return f"{lookups.labels['owner']}: {_('You may not assign customers to other users.')}"
+
+
+def number_problem(
+    plan: RowPlan, action: str, in_use: dict[str, int], numbered: dict[str, int], lookups: Lookups
+) -> str | None:
+    """Why the row's customer number (客户编号) cannot be written: a new customer keeps a number no other customer
+    (deleted and merged ones included) and no earlier row of the file has; an update never changes it.
+    ``in_use``: {number: customer id} of the file's numbers already stored; ``numbered``: {number: row} of the
+    file's earlier new customers."""
+    number = plan.customer.get("number")
+    if not number:
+        return None
+    label = lookups.labels["number"]
+    if action == "update":
+        return None if in_use.get(number) == plan.target else f"{label}: {_('The customer number cannot be changed.')}"
+    if number in in_use:
+        return f"{label}: {_('Another customer already has this number.')}"
+    if number in numbered:
+        return f"{label}: " + _("Row %(row)s of this file has this number already.") % {"row": numbered[number]}
+    return None
 
 
 def _email(raw: str, key: str, lookups: Lookups, error) -> str | None:

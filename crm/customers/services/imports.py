@@ -8,7 +8,7 @@ imports app's fast writer (``crm.imports.bulk.insert_objects``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -48,11 +48,14 @@ def import_customers(
     """Writes a checked plan: every planned creation, then every planned update of a customer the actor may
     still edit (others are skipped and reported). All or nothing."""
     tags = ensure_tags({t for p in (*plan.creates, *plan.updates) for t in p.tags})
+    # Numbers the file gives its new customers: the sequence skips them for the others.
+    given = {p.customer["number"] for p in plan.creates if p.customer.get("number")}
+    numbers = number_block(sum(1 for p in plan.creates if not p.customer.get("number")), reserved=given)
     done = 0
     # New rows reach the search index in one statement per table at the end (see the context manager).
     with search_index_filled_in_bulk(Customer), search_index_filled_in_bulk(Contact):
         for batch in chunks(plan.creates, WRITE_BATCH):
-            create_batch(actor, batch, tags)
+            create_batch(actor, batch, tags, numbers)
             done += len(batch)
             progress(done)
     result = WriteResult(created=len(plan.creates), updated=0)
@@ -73,16 +76,22 @@ def ensure_tags(names: set[str]) -> dict[str, Tag]:
     return {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
 
 
-def set_batch_defaults(customers: list[Customer]) -> None:
-    """Columns allocated or defaulted per batch of new customers rather than per row: customer numbers (客户编号),
-    one block for the whole batch, taken inside the import's transaction (a rollback gives them back)."""
-    new = [customer for customer in customers if not customer.number]
-    if new:
-        for customer, number in zip(new, next_numbers(NUMBER_SEQUENCE, len(new)), strict=True):
-            customer.number = number
+def number_block(count: int, reserved: Collection[str] = ()) -> Iterator[str]:
+    """``count`` customer numbers (客户编号) taken from the sequence by one statement for a whole import, inside its
+    transaction (a rollback gives them back); ``reserved``: numbers the import's rows give themselves, which the
+    sequence skips."""
+    return iter(next_numbers(NUMBER_SEQUENCE, count, reserved=reserved))
 
 
-def create_batch(actor: User, batch: Sequence[RowPlan], tags: dict[str, Tag]) -> None:
+def set_batch_defaults(customers: list[Customer], numbers: Iterator[str]) -> None:
+    """Columns allocated or defaulted per batch of new customers rather than per row: a customer given no number
+    takes the next of ``numbers`` (a number_block()); one given a number keeps it."""
+    for customer in customers:
+        if not customer.number:
+            customer.number = next(numbers)
+
+
+def create_batch(actor: User, batch: Sequence[RowPlan], tags: dict[str, Tag], numbers: Iterator[str]) -> None:
     """Inserts the customers, their primary contacts and tag links, and their create rows."""
     new_customer, new_contact = InstanceBuilder(Customer), InstanceBuilder(Contact)
     customers = []
@@ -90,7 +99,7 @@ def create_batch(actor: User, batch: Sequence[RowPlan], tags: dict[str, Tag]) ->
         owner = row.owner or actor
         values = {key: value for key, value in row.customer.items() if value is not None}
         customers.append(new_customer(values, owner=owner, department=owner.department, created_by=actor))
-    set_batch_defaults(customers)
+    set_batch_defaults(customers, numbers)
     for customer in customers:
         customer.fill_derived()  # after the number: it is part of the search text
     insert_objects(Customer, customers)
@@ -155,9 +164,10 @@ def update_batch(
             continue
         current_tags = {t.name: t for t in customer.tags.all()}
         before = {**audit.snapshot(customer), **_tag_names(customer)}
-        # The name stays: the match may have been on a similar name, a phone or an e-mail.
+        # The name stays: the match may have been on a similar name, a phone or an e-mail. The number never
+        # changes (the check made sure the row's is the customer's own).
         for key, value in row.customer.items():
-            if key != "name" and value not in (None, ""):
+            if key not in ("name", "number") and value not in (None, ""):
                 setattr(customer, key, value)
         if row.owner is not None and row.owner.pk != customer.owner_id:
             customer.owner, customer.department = row.owner, row.owner.department

@@ -261,11 +261,11 @@ def test_an_import_that_fails_half_way_writes_nothing(rep, monkeypatch, django_c
     calls = []
     create_batch = writes.create_batch
 
-    def crash_on_the_third_batch(actor, batch, tags):
+    def crash_on_the_third_batch(actor, batch, *rest):
         calls.append(len(batch))
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        return create_batch(actor, batch, tags)
+        return create_batch(actor, batch, *rest)
 
     monkeypatch.setattr(writes, "create_batch", crash_on_the_third_batch)
     rows = [["客户名称", "手机", "联系人"]] + [[f"半途公司{i}", f"1370000{i:04d}", f"人{i}"] for i in range(50)]

@@ -79,7 +79,7 @@ def reimport(user, rows, capture):
     with translation.override("en"):
         job = preview(user, as_csv(rows), policy="update")
         assert set(job.mapping.values()) == {  # every exported column that a user can import
-            "id", "name", "kind", "phone", "email", "customer_type", "industry", "scale", "source", "level",
+            "id", "number", "name", "kind", "phone", "email", "customer_type", "industry", "scale", "source", "level",
             "credit_rating", "city", "tags", "owner", "address", "remark"}
         assert job.error_count == 0, job.issues
         return run(user, job, capture)
