@@ -140,7 +140,7 @@ class Cursor:
 
     @classmethod
     def of_row(cls, row: Model, keys: list[tuple[str, bool]]) -> Cursor:
-        return cls(keys, [getattr(row, row._meta.get_field(name).attname) for name, _ in keys])
+        return cls(keys, [getattr(row, _column(row._meta.model, name).attname) for name, _ in keys])
 
     def encode(self) -> str:
         payload = {"k": [f"-{name}" if descending else name for name, descending in self.keys],
@@ -160,7 +160,7 @@ class Cursor:
             keys = _keys(model, names)
             if keys is None or keys[-1][0] != model._meta.pk.name:
                 return None
-            values = [_typed(model._meta.get_field(name), value) for (name, _), value in zip(keys, raw, strict=True)]
+            values = [_typed(_column(model, name), value) for (name, _), value in zip(keys, raw, strict=True)]
         except (ValueError, TypeError, KeyError, OverflowError, ValidationError, binascii.Error, UnicodeDecodeError):
             return None
         if values[-1] is None:
@@ -174,6 +174,13 @@ class Cursor:
         """The rows after this one as stretches of the ordering's index, in reading order: each a condition an
         index seeks to (``level = 'B' AND id > 7``, then ``level > 'B'``, then the NULLs if they sort last)."""
         return _after(model, self.keys, self.values, nulls_largest)
+
+
+def _column(model: type[Model], name: str) -> Field:
+    """The concrete field ``name`` of ``model`` (the ordering keys are plain columns, see ``_keys``)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field)
+    return field
 
 
 def _after(model: type[Model], keys: list[tuple[str, bool]], values: list[Any], nulls_largest: bool) -> list[Q]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
@@ -66,10 +66,10 @@ class ScopedQuerySet(models.QuerySet[_Scoped]):
             # parent row, looked up by primary key, passes the parent's own visible_to". Written as EXISTS rather
             # than a join, so no plan has to start from the parent's scope (a join made SQLite scan every
             # customer for a rep's page of contacts: 5 s at a million).
-            root = self.model._meta.get_field(through).related_model
+            root = cast("type[ScopedModel]", self.model._meta.get_field(through).related_model)
             parents = root.objects.visible_to(user, action)
             if getattr(root, "soft_delete", False):
-                parents = parents.filter(deleted_at__isnull=True)
+                parents = parents.filter(Q(deleted_at__isnull=True))  # a soft-delete model has the column
             return self.filter(hidden_with_deleted_parents(self.model, besides=through)).filter(
                 Exists(parents.filter(pk=OuterRef(through))))
         queryset = self.filter(hidden_with_deleted_parents(self.model))

@@ -30,7 +30,7 @@ class StandardPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         after = request.query_params.get(self.cursor_query_param) or None
         self.django_paginator_class = partial(CappedPaginator, after=after)  # type: ignore[assignment]
-        rows = super().paginate_queryset(queryset, request, view)
+        rows: list | None = super().paginate_queryset(queryset, request, view)
         if self.page is not None and cast(CappedPaginator, self.page.paginator).cursor_refused:
             raise NotFound(_("Invalid cursor: follow the next link of the page before, or ask for ?page= alone."))
         return rows

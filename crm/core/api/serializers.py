@@ -64,13 +64,13 @@ class PlainColumnsMixin(_ModelSerializerBase):
     without DRF's per-row machinery; the output is the same."""
 
     @cached_property
-    def _row_plan(self) -> list[tuple[str, Any, Any, Any]]:
+    def _row_plan(self) -> list[tuple[Any, Any, Any, Any]]:
         model = self.Meta.model
         zone = timezone.get_current_timezone()
-        plan = []
+        plan: list[tuple[Any, Any, Any, Any]] = []
         for field in self._readable_fields:
             if isinstance(field, drf_fields.DateTimeField):
-                field.timezone = zone  # type: ignore[attr-defined]  # read once per list, not per value
+                field.timezone = zone  # read once per list, not per value
             plan.append((field.field_name, *self._getter(model, field), field))
         return plan
 
@@ -99,7 +99,7 @@ class PlainColumnsMixin(_ModelSerializerBase):
             return None, None
         if column.is_relation:
             if type(field) is relations.PrimaryKeyRelatedField and field.pk_field is None:
-                return attrgetter(column.attname), _same  # type: ignore[union-attr]
+                return attrgetter(column.attname), _same
             return None, None
         if isinstance(field, _PLAIN_FIELDS) and column.attname == source:
             return attrgetter(source), field.to_representation

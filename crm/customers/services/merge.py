@@ -21,6 +21,7 @@ import base64
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -232,10 +233,14 @@ def find_duplicate_groups(user: User, reason: str = "name", after: str = "", lim
     return DuplicatePage(groups=_groups(user, reason, found), next_after=next_after)
 
 
+def _member_order(candidate: _Candidate, pk: int) -> tuple[Any, int]:
+    return candidate.customers[pk], pk
+
+
 def _groups(user: User, reason: str, found: list[tuple[str, _Candidate]]) -> list[DuplicateGroup]:
     """The page's groups with their first members (oldest first) and labels: two queries, however many groups."""
     shown = {
-        key: sorted(candidate.customers, key=lambda pk, c=candidate: (c.customers[pk], pk))[:MEMBERS_SHOWN]
+        key: sorted(candidate.customers, key=partial(_member_order, candidate))[:MEMBERS_SHOWN]
         for key, candidate in found
     }
     # Checked against the scope again (by primary key): what is shown is read in the user's scope.
