@@ -20,8 +20,9 @@ def header_hash(headers: list[str]) -> str:
 
 
 class ImportJobQuerySet(models.QuerySet):
-    def for_user(self, user) -> ImportJobQuerySet:
-        """A user's own jobs; an import holds another person's upload, so nobody else sees it (admins do)."""
+    def visible_to(self, user, action: str = "view") -> ImportJobQuerySet:
+        """A user's own jobs, whatever the action; an import holds another person's upload, so nobody else sees it
+        (admins do). The same vocabulary as scoped records (crm/core/querysets.py)."""
         return self if user.is_superuser else self.filter(user=user)
 
 

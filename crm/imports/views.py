@@ -31,7 +31,7 @@ class ImportListView(LoginRequiredMixin, generic.ListView):
 
     def get_queryset(self):
         entities = [i.entity for i in importers_for(self.request.user)]
-        return ImportJob.objects.for_user(self.request.user).filter(entity__in=entities).defer("issues")
+        return ImportJob.objects.visible_to(self.request.user).filter(entity__in=entities).defer("issues")
 
 
 class UploadView(LoginRequiredMixin, generic.FormView):
@@ -76,7 +76,7 @@ class ImportJobMixin(LoginRequiredMixin):
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        self.job = get_object_or_404(ImportJob.objects.for_user(request.user), pk=kwargs["pk"])
+        self.job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=kwargs["pk"])
         self.importer = get_importer(self.job.entity)
         if self.importer is None or not request.user.has_module_perm(self.importer.module, "import"):
             raise PermissionDenied

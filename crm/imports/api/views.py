@@ -34,7 +34,7 @@ class ImportJobViewSet(UserLanguageMixin, mixins.ListModelMixin, mixins.Retrieve
 
     def get_queryset(self):
         entities = [i.entity for i in importers_for(self.request.user)]
-        return ImportJob.objects.for_user(self.request.user).filter(entity__in=entities)
+        return ImportJob.objects.visible_to(self.request.user).filter(entity__in=entities)
 
     def check_entity(self, entity: str) -> None:
         importer = get_importer(entity)
