@@ -155,7 +155,7 @@ class ReturningSoonListView(ModulePermissionMixin, generic.TemplateView):
 
     def get_context_data(self, **kwargs):
         now = timezone.now()
-        returning = pool.customers_returning_soon(self.request.user, now)
+        returning = pool.customers_returning_soon(self.request.user, now, limit=pool.RETURNING_SHOWN)
         return {
             **super().get_context_data(**kwargs),
             "now": now,
