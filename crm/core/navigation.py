@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import Promise
 
 
@@ -26,7 +26,14 @@ class NavItem:
 
     @property
     def url(self) -> str:
-        return reverse(self.url_name)
+        # Every page's shell prints every entry's address two or three times: reversed once per prefix and URLconf.
+        key = (self.url_name, get_script_prefix(), get_urlconf())
+        if key not in _urls:
+            _urls[key] = reverse(self.url_name)
+        return _urls[key]
+
+
+_urls: dict[tuple[str, str, str | None], str] = {}
 
 
 _items: list[NavItem] = []

@@ -287,16 +287,29 @@ class ListPlan:
                     return self._sorted(queryset, self.wide_probe, offset, limit)
                 ids = self._walk(offset + limit)
             if isinstance(ids, list):
-                page = ids[offset : offset + limit]
-                return list(self.queryset.filter(pk__in=page)) if page else []
+                return self._read(ids[offset : offset + limit])
         return list(queryset[offset : offset + limit])
 
     def _sorted(self, queryset: QuerySet, ids: list[Any], offset: int, limit: int) -> list[Any]:
         """Rows of a short list: the database sorts its ids (a narrow sort: ids and the sort key, not whole
         rows), then the page's rows are read by primary key."""
         listed = queryset.filter(pk__in=id_set(ids, queryset.db)).values_list("pk", flat=True)
-        page = list(listed[offset : offset + limit])
-        return list(self.queryset.filter(pk__in=page)) if page else []
+        return self._read(list(listed[offset : offset + limit]))
+
+    def _read(self, page: list[Any]) -> list[Any]:
+        """The rows of a page whose ids passed the list's conditions, in the list's order, read by primary key
+        alone: with the conditions repeated, SQLite may plan from the scope's OR instead of the 50 ids (20 ms
+        instead of 1)."""
+        if not page:
+            return []
+        listed = self.queryset
+        if listed.query.annotations or listed.query.extra:
+            return list(listed.filter(pk__in=page))  # an annotation may need the list's joins
+        rows = listed.model._base_manager.using(listed.db).filter(pk__in=page).order_by(*self.ordering)
+        rows.query.select_related = listed.query.select_related
+        rows.query.deferred_loading = listed.query.deferred_loading
+        rows._prefetch_related_lookups = listed._prefetch_related_lookups
+        return list(rows)
 
     def _walk(self, wanted: int, sparse: object = None) -> list[Any] | object | None:
         """The first ``wanted`` ids of the list, read along the ordering's index. None when filling the page would

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
@@ -109,3 +110,41 @@ def id_set(ids: Iterable[int], using: str = "default") -> RawSQL:
     if connections[using].vendor == "postgresql":
         return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
+
+
+_LOADED = "_many_values"
+# What loaded_values answers for a field the page did not load.
+NOT_LOADED = object()
+
+
+def load_many_values(rows: Iterable[models.Model], fields: dict[str, str]) -> None:
+    """For each many-to-many ``field`` of the rows, one query for the whole page: row gets the ``value`` (a column
+    of the related model, e.g. "pk" or "name") of each related object, in the related model's order, read back
+    with ``loaded_values``. The query starts from the link table's index on the rows' ids: a prefetch joins from
+    the related table, and SQLite then probed every tag against every row (20 ms a page). An API serializer's
+    field shows them when it is a primary-key list or says ``many_values = True``."""
+    rows = list(rows)
+    if not rows:
+        return
+    model = type(rows[0])
+    ids = [row.pk for row in rows]
+    for name, value in fields.items():
+        field = model._meta.get_field(name)
+        through = field.remote_field.through  # type: ignore[union-attr]
+        source = field.m2m_field_name()  # type: ignore[union-attr]
+        target = field.m2m_reverse_field_name()  # type: ignore[union-attr]
+        related = field.related_model
+        order = [f"-{target}__{key[1:]}" if key.startswith("-") else f"{target}__{key}"
+                 for key in (related._meta.ordering or ["pk"]) if isinstance(key, str)]  # type: ignore[union-attr]
+        found: dict[Any, list[Any]] = defaultdict(list)
+        pairs = through.objects.filter(**{f"{source}__in": ids}).order_by(*order, "pk")
+        value_path = f"{target}_id" if value == "pk" else f"{target}__{value}"
+        for owner, item in pairs.values_list(f"{source}_id", value_path):
+            found[owner].append(item)
+        for row in rows:
+            row.__dict__.setdefault(_LOADED, {})[name] = found.get(row.pk, [])
+
+
+def loaded_values(row: models.Model, name: str) -> Any:
+    """The values ``load_many_values`` loaded for the row's field ``name``, or ``NOT_LOADED``."""
+    return row.__dict__.get(_LOADED, {}).get(name, NOT_LOADED)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -63,12 +64,25 @@ def _items(kind: str) -> list[tuple[str, str, str, bool]]:
     return items
 
 
+# {kind: (read at, {code: (zh, en)})}: a list page prints a label per row and column, and reading the shared
+# cache unpickles the whole dictionary each time; a second's memo in the process is as fresh as people notice.
+_memo: dict[str, tuple[float, dict[str, tuple[str, str]]]] = {}
+MEMO_SECONDS = 1.0
+
+
 def _labels(kind: str) -> dict[str, tuple[str, str]]:
     """{code: (zh, en)} of one dictionary."""
-    return {code: (zh, en) for code, zh, en, _active in _items(kind)}
+    now = time.monotonic()
+    memo = _memo.get(kind)
+    if memo is not None and now - memo[0] < MEMO_SECONDS:
+        return memo[1]
+    labels = {code: (zh, en) for code, zh, en, _active in _items(kind)}
+    _memo[kind] = (now, labels)
+    return labels
 
 
 def forget_labels(kind: str) -> None:
+    _memo.pop(kind, None)
     cache.delete(f"dictionary-items:{kind}")
 
 

@@ -4,13 +4,12 @@ DRF resolves every field of every row through the generic ``get_attribute`` (dot
 check through ``inspect`` per value) and asks for the current time zone per datetime; a many-to-many field builds
 a related manager per row. For a 50-row page of ~30 columns that was two thirds of the request. The mixin reads
 plain columns and foreign-key ids straight off the instance, resolves the time zone once per list, and takes
-many-to-many values loaded for the whole page in one query (``load_many_values``). Anything else goes DRF's way.
+many-to-many values loaded for the whole page in one query (``crm.core.querysets.load_many_values``). Anything
+else goes DRF's way.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +20,8 @@ from rest_framework import fields as drf_fields
 from rest_framework import relations, serializers
 from rest_framework.fields import SkipField
 
+from crm.core.querysets import NOT_LOADED, loaded_values
+
 if TYPE_CHECKING:
     _ModelSerializerBase = serializers.ModelSerializer
 else:
@@ -30,33 +31,6 @@ else:
 _PLAIN_FIELDS = (drf_fields.CharField, drf_fields.IntegerField, drf_fields.BooleanField, drf_fields.DateField,
                  drf_fields.DateTimeField, drf_fields.DecimalField, drf_fields.FloatField, drf_fields.ChoiceField,
                  drf_fields.JSONField, drf_fields.UUIDField, drf_fields.TimeField)
-_LOADED = "_many_values"
-
-
-def load_many_values(rows: Iterable[Model], fields: dict[str, str]) -> None:
-    """For each many-to-many ``field`` of the rows, one query for the whole page: row gets the ``value`` (a column
-    of the related model, e.g. "pk" or "name") of each related object, in the related model's order. A field
-    of the serializer shows them when it is a primary-key list or says ``many_values = True``."""
-    rows = list(rows)
-    if not rows:
-        return
-    model = type(rows[0])
-    ids = [row.pk for row in rows]
-    for name, value in fields.items():
-        field = model._meta.get_field(name)
-        through = field.remote_field.through  # type: ignore[union-attr]
-        source = field.m2m_field_name()  # type: ignore[union-attr]
-        target = field.m2m_reverse_field_name()  # type: ignore[union-attr]
-        related = field.related_model
-        order = [f"-{target}__{key[1:]}" if key.startswith("-") else f"{target}__{key}"
-                 for key in (related._meta.ordering or ["pk"]) if isinstance(key, str)]  # type: ignore[union-attr]
-        found: dict[Any, list[Any]] = defaultdict(list)
-        pairs = through.objects.filter(**{f"{source}__in": ids}).order_by(*order, "pk")
-        value_path = f"{target}_id" if value == "pk" else f"{target}__{value}"
-        for owner, item in pairs.values_list(f"{source}_id", value_path):
-            found[owner].append(item)
-        for row in rows:
-            row.__dict__.setdefault(_LOADED, {})[name] = found.get(row.pk, [])
 
 
 class PlainColumnsMixin(_ModelSerializerBase):
@@ -89,7 +63,7 @@ class PlainColumnsMixin(_ModelSerializerBase):
                 return None, None
 
             def loaded(row, name=source):
-                return row.__dict__.get(_LOADED, {}).get(name, _NOT_LOADED)
+                return loaded_values(row, name)
             if isinstance(field, relations.ManyRelatedField):
                 child = field.child_relation
                 if not (type(child) is relations.PrimaryKeyRelatedField and child.pk_field is None):
@@ -110,7 +84,7 @@ class PlainColumnsMixin(_ModelSerializerBase):
         for name, read, represent, field in self._row_plan:
             if read is not None:
                 value = read(instance)
-                if value is not _NOT_LOADED:
+                if value is not NOT_LOADED:
                     data[name] = None if value is None else represent(value)
                     continue
             try:
@@ -122,7 +96,6 @@ class PlainColumnsMixin(_ModelSerializerBase):
         return data
 
 
-_NOT_LOADED = object()
 
 
 def _same(value):

@@ -6,8 +6,8 @@ from rest_framework.response import Response
 
 from crm.accounts.models import User
 from crm.core.api.exports import ExportActionMixin
-from crm.core.api.serializers import load_many_values
 from crm.core.api.views import ScopedModelViewSet, ScopedViewSetMixin
+from crm.core.querysets import load_many_values
 from crm.customers import services
 from crm.customers.api.serializers import (
     ActivitySerializer,

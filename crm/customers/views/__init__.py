@@ -1,3 +1,5 @@
+from functools import cached_property
+
 from django.contrib import messages
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -13,6 +15,7 @@ from django.views import generic
 from crm.accounts.models import User
 from crm.core.errors import DomainError
 from crm.core.forms import changed_values
+from crm.core.querysets import load_many_values, loaded_values
 from crm.core.timeline import timeline_page
 from crm.core.views import (
     ModulePermissionMixin,
@@ -53,14 +56,23 @@ class CustomerListView(ScopedListView):
     default_sort = "-updated_at"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("owner", "department").prefetch_related("tags")
+        return super().get_queryset().select_related("owner", "department")
+
+    def prepare_rows(self, rows, columns):
+        if "tags" in columns:
+            load_many_values(rows, {"tags": "name"})
+
+    @cached_property
+    def _detail_url(self) -> str:
+        # reverse() per row is a tenth of a millisecond; the page's fifty links share one pattern.
+        return reverse("customers:detail", args=[0]).replace("/0/", "/{}/")
 
     def render_cell(self, customer, name):
         if name == "name":
-            return format_html('<a href="{}">{}</a>', customer.get_absolute_url(), customer.name)
+            return format_html('<a href="{}">{}</a>', self._detail_url.format(customer.pk), customer.name)
         if name == "tags":
             return format_html_join("", '<span class="badge text-bg-light border">{}</span> ',
-                                    ((tag.name,) for tag in customer.tags.all()))
+                                    ((tag,) for tag in loaded_values(customer, "tags")))
         if name == "owner" and customer.in_pool:
             return format_html('<span class="badge text-bg-info">{}</span>', _("Public pool"))
         if name in ("owner", "department"):
