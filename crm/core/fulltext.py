@@ -109,12 +109,13 @@ def find_matches(
 
 def search_list(queryset: QuerySet, terms: str) -> QuerySet:
     """A list narrowed by its search box through the search index, never a LIKE scan of every row: the best
-    ``PROBE_ROWS`` matches (a list that short is sorted by the database, see crm/core/pagination.py); past that
-    the count says "500+" and the user narrows the search."""
-    from crm.core.pagination import PROBE_ROWS
-    from crm.core.querysets import id_set
+    matches, as many as the list counts (``CRM_LIST_COUNT_CAP``, and one more to say "500+"). A list that short
+    is sorted by the database (see crm/core/pagination.py); past that the user narrows the search. Asking no
+    more than the count shows keeps a common word (盛世, 公司) as fast as a rare one."""
+    from crm.core.pagination import count_cap
+    from crm.core.querysets import among_ids
 
-    return queryset.filter(pk__in=id_set(find_matches(queryset, terms, PROBE_ROWS), queryset.db))
+    return among_ids(queryset, find_matches(queryset, terms, count_cap() + 1))
 
 
 def in_scope(queryset: QuerySet, ids: list[int]) -> QuerySet:

@@ -43,7 +43,7 @@ from django.db import connections
 from django.db.models import Field, IntegerField, Model, Q, QuerySet
 from django.utils.functional import cached_property
 
-from crm.core.querysets import id_set
+from crm.core.querysets import id_set, rows_at_most
 
 DEFAULT_COUNT_CAP = 500
 # A list of at most this many rows is sorted by the database; a longer one is read along its ordering's index.
@@ -242,6 +242,9 @@ class ListPlan:
         self.probe_rows = probe_rows
         # The first probe stops at what the count needs; the wider one runs only for a sparse long list.
         self.count_rows = min(probe_rows, count_rows if count_rows is not None else probe_rows)
+        bound = rows_at_most(queryset)
+        if bound is not None and bound <= probe_rows:
+            self.count_rows = probe_rows  # a list of known ids (a search's matches): one probe reads them all
         self.ordering = ordering_of(queryset)
         self.keys = _keys(queryset.model, self.ordering)
         self.after = after if after is not None and self.keys is not None and after.fits(self.keys) else None

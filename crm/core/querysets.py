@@ -112,6 +112,24 @@ def id_set(ids: Iterable[int], using: str = "default") -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))
 
 
+# A queryset's hint (hints travel with its clones) that it holds at most this many rows: see among_ids.
+_ROWS_AT_MOST = "crm_rows_at_most"
+
+
+def among_ids(queryset: models.QuerySet, ids: Iterable[int]) -> models.QuerySet:
+    """The queryset narrowed to these ids, knowing it holds at most as many rows: a list page of it then sorts
+    them instead of walking the ordering's index in search of them (crm/core/pagination.py)."""
+    ids = list(ids)
+    narrowed = queryset.filter(pk__in=id_set(ids, queryset.db))
+    narrowed._hints = {**narrowed._hints, _ROWS_AT_MOST: len(ids)}
+    return narrowed
+
+
+def rows_at_most(queryset: models.QuerySet) -> int | None:
+    """How many rows the queryset holds at most, if ``among_ids`` narrowed it."""
+    return queryset._hints.get(_ROWS_AT_MOST)
+
+
 _LOADED = "_many_values"
 # What loaded_values answers for a field the page did not load.
 NOT_LOADED = object()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+from urllib.parse import unquote
 
 import pytest
 from django.db import connection
@@ -144,6 +145,30 @@ def test_list_search_reads_the_search_index(many, api_client_for):
     theirs = Customer.objects.filter(owner=many["sales2"]).first()
     assert client.get(f"/api/v1/customers/?search={theirs.name}").json()["count"] == 0
     assert client.get("/api/v1/customers/?search=无此客户").json()["count"] == 0
+
+
+def test_a_common_search_word_lists_the_best_matches_sorted_without_walking(many, api_client_for, settings):
+    """A word in every name: the count stops at the cap, the matches read are the cap and one more, and those are
+    sorted by the database (no window of the ordering's index is read in search of them)."""
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CRM_LIST_COUNT_CAP = 10
+    for customer in Customer.objects.all():
+        customer.save()  # the fixture's bulk insert left the search text empty
+    client = api_client_for(many["admin"])
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/v1/customers/", {"search": "客户0", "ordering": "level", "page_size": 5}).json()
+    assert body["count"] == 10 and body["count_capped"] is True
+    shown = [Customer.objects.get(pk=row["id"]) for row in body["results"]]
+    assert [c.level for c in shown] == sorted(c.level for c in shown)
+    assert not [q["sql"] for q in queries if "OFFSET" in q["sql"]], "the ordering's index was walked"
+    ids = [row["id"] for row in body["results"]]
+    while body["next"]:
+        response = client.get(body["next"])
+        assert response.status_code == 200, (unquote(body["next"]), response.content)
+        body = response.json()
+        ids += [row["id"] for row in body["results"]]
+    assert len(ids) == len(set(ids)) == 11  # the matches read: the cap and one more, each once
 
 
 @pytest.fixture
