@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "crm.accounts.middleware.SlidingSessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -146,7 +147,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 SESSION_COOKIE_AGE = int(os.environ.get("CRM_SESSION_AGE", str(8 * 3600)))
-SESSION_SAVE_EVERY_REQUEST = True  # sliding expiry: idle sessions end, active ones continue
+# Sliding expiry: idle sessions end, active ones continue, refreshed at most once a minute (not on every request:
+# crm.accounts.middleware.SlidingSessionMiddleware).
+CRM_SESSION_REFRESH_SECONDS = int(os.environ.get("CRM_SESSION_REFRESH_SECONDS", "60"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("CRM_SECURE_COOKIES")

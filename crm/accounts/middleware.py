@@ -1,3 +1,6 @@
+import time
+
+from django.conf import settings
 from django.utils import translation
 
 
@@ -16,4 +19,25 @@ class UserLanguageMiddleware:
         response = self.get_response(request)
         if language:
             response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class SlidingSessionMiddleware:
+    """An active session is extended, an idle one ends after ``SESSION_COOKIE_AGE``: but the session is saved at
+    most once every ``CRM_SESSION_REFRESH_SECONDS`` (60), not on every request. Saving it on each page view was a
+    database write per request (on SQLite, a turn at the one write lock for every read-only page). Put after
+    SessionMiddleware."""
+
+    KEY = "_refreshed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():  # never start a session for an anonymous visit
+            now = int(time.time())
+            if now - int(session.get(self.KEY, 0)) >= int(getattr(settings, "CRM_SESSION_REFRESH_SECONDS", 60)):
+                session[self.KEY] = now  # modified: SessionMiddleware saves it with a new expiry, and the cookie
         return response

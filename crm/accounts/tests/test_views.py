@@ -1,7 +1,13 @@
 """Signing in and out, lockout, password change and the admin pages for departments, roles and users."""
 
+import datetime
+
 import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from crm.accounts.models import Department, Role, User
 from crm.audit.models import AuditEvent
@@ -170,9 +176,6 @@ def test_a_role_change_is_audited_field_by_field(client_for, admin_user):
 
 @pytest.mark.parametrize("url_name", ["accounts:user_list", "accounts:department_list", "accounts:role_list"])
 def test_admin_list_pages_cost_the_same_queries_for_more_rows(client_for, admin_user, url_name):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     client = client_for(admin_user)
     client.get(reverse(url_name))
 
@@ -188,3 +191,27 @@ def test_admin_list_pages_cost_the_same_queries_for_more_rows(client_for, admin_
         user = User.objects.create_user(username=f"extra{n}", name=f"新人{n}", department=department)
         user.roles.add(rep_role, Role.objects.create(name=f"角色{n}", code=f"role{n}"))
     assert count() == before
+
+
+def _session_row(client):
+    return Session.objects.get(session_key=client.session.session_key)
+
+
+def test_reading_pages_does_not_write_the_session_each_time(client, rep):
+    client.force_login(rep)
+    client.get(reverse("customers:list"))  # the first page view stamps the session
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(3):
+            assert client.get(reverse("customers:list")).status_code == 200
+    writes = [q["sql"] for q in queries if "django_session" in q["sql"] and not q["sql"].startswith("SELECT")]
+    assert writes == []
+
+
+def test_an_active_session_is_extended_and_an_idle_one_ends(client, rep, settings):
+    client.force_login(rep)
+    row = _session_row(client)
+    row.expire_date -= datetime.timedelta(hours=7)  # as if the sign-in was seven hours ago
+    row.save()
+    settings.CRM_SESSION_REFRESH_SECONDS = 0  # every page view extends it
+    assert client.get(reverse("customers:list")).status_code == 200
+    assert _session_row(client).expire_date > timezone.now() + datetime.timedelta(hours=7)
