@@ -20,6 +20,7 @@ from django.utils.formats import localize
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in the stubs
 from django.utils.translation import gettext as _
 from django.views import generic
@@ -493,12 +494,13 @@ def server_error(request):
 
 
 class Cells(list):
-    """A row's printed cells. ``{{ cells }}`` prints them as ``<td>``s in one go (a template's loop printing each
-    cell costs more than building it); ``{% for cell in cells %}`` still works for a row that needs its own
+    """A row's printed cells. ``{{ cells.html }}`` prints them as ``<td>``s in one go (a template's loop printing
+    each cell costs more than building it); ``{% for cell in cells %}`` still works for a row that needs its own
     markup."""
 
-    def __html__(self) -> str:
-        return "".join(f"<td>{conditional_escape(cell)}</td>" for cell in self)  # a plain str is escaped still
+    @property
+    def html(self) -> str:
+        return mark_safe("".join(f"<td>{conditional_escape(cell)}</td>" for cell in self))  # a plain str is escaped
 
 
 def printed(value: Any) -> str:

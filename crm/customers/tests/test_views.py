@@ -26,6 +26,14 @@ def test_a_rep_lists_only_own_customers(client_for, rep, customers):
     assert "张伟客户" in page and "李娜客户" not in page
 
 
+def test_list_cells_are_markup_not_escaped_text(client_for, rep, customers):
+    """Each row prints its cells as table cells, the name a link to the customer."""
+    page = list_names(client_for(rep))
+    mine = customers["sales1"]
+    assert f'<td><a href="/customers/{mine.pk}/">{mine.name}</a></td>' in page
+    assert "&lt;a href" not in page
+
+
 def test_a_rep_gets_404_for_another_reps_customer_on_every_url(client_for, rep, customers):
     client = client_for(rep)
     other = customers["sales2"]
