@@ -21,9 +21,13 @@ def _empty_cache():
     """Each test starts with an empty cache: cached rows of a rolled-back test must not leak into the next."""
     from django.core.cache import cache
 
+    from crm.system.dictionaries import forget_memo
+
     cache.clear()
+    forget_memo()
     yield
     cache.clear()
+    forget_memo()
 
 
 @pytest.fixture

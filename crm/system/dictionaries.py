@@ -86,6 +86,11 @@ def forget_labels(kind: str) -> None:
     cache.delete(f"dictionary-items:{kind}")
 
 
+def forget_memo() -> None:
+    """Drops this process's memo of every dictionary (a test that clears the cache clears this too)."""
+    _memo.clear()
+
+
 def dictionary_label(kind: str, code: str) -> str:
     """The label of a code; inactive items still read well on old records, unknown codes show as they are."""
     if not code:
