@@ -334,11 +334,11 @@ def test_imported_customers_and_contacts_are_found_by_global_search(rep, django_
     rows = [["客户名称", "联系人"], ["宁波海曙云帆贸易有限公司", "欧阳娜娜"], ["温州鹿城星火电子有限公司", ""]]
     run(rep, preview(rep, csv_upload(rows)), django_capture_on_commit_callbacks)
     customers = Customer.objects.visible_to(rep, "view")
-    found = find_matches(customers, "云帆", 5)
+    found = find_matches(customers, "云帆", 5, user=rep)
     assert [Customer.objects.get(pk=pk).name for pk in found] == ["宁波海曙云帆贸易有限公司"]
-    assert find_matches(customers, "wzlc", 5) == [Customer.objects.get(name="温州鹿城星火电子有限公司").pk]
+    assert find_matches(customers, "wzlc", 5, user=rep) == [Customer.objects.get(name="温州鹿城星火电子有限公司").pk]
     contacts = Contact.objects.visible_to(rep, "view")
-    assert find_matches(contacts, "ouyang", 5) == [Contact.objects.get(name="欧阳娜娜").pk]
+    assert find_matches(contacts, "ouyang", 5, user=rep) == [Contact.objects.get(name="欧阳娜娜").pk]
 
 
 def test_imported_customers_get_numbers_from_the_sequence_and_are_found_by_them(
@@ -356,7 +356,7 @@ def test_imported_customers_get_numbers_from_the_sequence_and_are_found_by_them(
     assert numbers == [f"{prefix}-{int(counter) + n:06d}" for n in (1, 2)]
     after = create_customer(actor=admin_user, data={"name": "后建的客户"}).number
     assert after == f"{prefix}-{int(counter) + 3:06d}"  # the sequence went on from the import's block
-    assert find_matches(Customer.objects.visible_to(rep), numbers[1], 5) == [imported[1].pk]
+    assert find_matches(Customer.objects.visible_to(rep), numbers[1], 5, user=rep) == [imported[1].pk]
 
 
 def test_each_imported_customer_and_contact_gets_the_create_row_a_single_creation_writes(
