@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-import django_filters
+import django_filters  # type: ignore[import-untyped]  # the package ships no stubs
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _

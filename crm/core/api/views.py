@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.utils import translation
 from rest_framework import permissions, relations, viewsets
 
 from crm.core.fieldperms import hidden_fields, readonly_fields
 
 if TYPE_CHECKING:
-    from django.db.models import QuerySet
     from rest_framework import serializers, views
 
     # What the mixins are mixed into, as the type checker sees it; at run time they are plain classes.
@@ -78,9 +78,9 @@ def scope_related_fields(serializer, user) -> None:
         relation = field.child_relation if isinstance(field, relations.ManyRelatedField) else field
         if not isinstance(relation, relations.RelatedField) or relation.read_only:
             continue
-        queryset = relation.queryset
-        if queryset is not None and hasattr(queryset.model._default_manager, "visible_to"):
-            relation.queryset = scoped_choices(queryset, user)
+        queryset: Any = getattr(relation, "queryset", None)
+        if isinstance(queryset, QuerySet) and hasattr(queryset.model._default_manager, "visible_to"):
+            setattr(relation, "queryset", scoped_choices(queryset, user))  # noqa: B010  # the stubs type it oddly
 
 
 class ScopedViewSetMixin(ModuleViewSetMixin):
