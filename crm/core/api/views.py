@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.db.models import Manager, QuerySet
 from django.utils import translation
 from rest_framework import permissions, relations, viewsets
 
@@ -79,6 +79,8 @@ def scope_related_fields(serializer, user) -> None:
         if not isinstance(relation, relations.RelatedField) or relation.read_only:
             continue
         queryset: Any = getattr(relation, "queryset", None)
+        if isinstance(queryset, Manager):  # what ModelSerializer gives the fields it builds itself
+            queryset = queryset.all()
         if isinstance(queryset, QuerySet) and hasattr(queryset.model._default_manager, "visible_to"):
             setattr(relation, "queryset", scoped_choices(queryset, user))  # noqa: B010  # the stubs type it oddly
 
