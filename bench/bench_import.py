@@ -149,9 +149,13 @@ def clean_up(actor: User, since, job: ImportJob) -> None:
                 trigger = cursor.fetchone()
             if trigger:
                 cursor.execute(f'DROP TRIGGER "{table}_search_delete"')
+                # Every column of the index, padded as indexed (the customer's holds its phone and e-mail too).
+                cursor.execute("SELECT name FROM pragma_table_info(%s)", [f"{table}_search"])
+                columns = [row[0] for row in cursor.fetchall()]
+                padded = ", ".join(f"' ' || coalesce({name}, '') || '  '" for name in columns)
                 cursor.execute(
-                    f"INSERT INTO {table}_search({table}_search, rowid, search_text) SELECT 'delete', id, "
-                    f"' ' || search_text || '  ' FROM {table} WHERE {key} IN (SELECT id FROM bench_gone)"
+                    f"INSERT INTO {table}_search({table}_search, rowid, {', '.join(columns)}) SELECT 'delete', id, "
+                    f"{padded} FROM {table} WHERE {key} IN (SELECT id FROM bench_gone)"
                 )
             if table == "customers_contact":
                 cursor.execute("DELETE FROM customers_customer_tags WHERE customer_id IN (SELECT id FROM bench_gone)")
@@ -187,7 +191,7 @@ def raw_sql_once(actor: User, rows: list[list[str]]) -> float:
             "",
             "prospect",
             False,
-            search_text(r[0], r[1].replace("-", ""), r[2]),
+            search_text(r[0]),  # the phone and e-mail are indexed from their own columns
             name_key(r[0]),
             actor.pk,
             actor.department_id,

@@ -137,9 +137,9 @@ class UserPasswordView(SystemPermissionMixin, generic.FormView):
     template_name = "accounts/form.html"
     success_url = reverse_lazy("accounts:user_list")
 
-    def dispatch(self, request, *args, **kwargs):
+    def load(self, request, *args, **kwargs):
+        # After the sign-in and permission checks: anonymous callers get the log-in page for any id.
         self.target = get_object_or_404(User, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
         services.set_password(actor=self.request.user, user=self.target, password=form.cleaned_data["password1"])

@@ -1,13 +1,92 @@
-"""The base of every list's filter set (pages, exports and the API share it)."""
+"""What every FilterSet obeys, whichever door it serves (a list page, its export, the API list):
+
+- a filter on a field the user may not search by (``crm.core.fieldperms.unsearchable_fields``: hidden by their
+  role, or masked without the unmask right) refuses any value with one message, whatever the value — so hits
+  and misses cannot rebuild the hidden value;
+- a filter naming another record (``?customer=<id>``) accepts only records the user may see: an id out of their
+  scope answers exactly as an id that does not exist (no existence oracle);
+- the list's search box (``IndexedSearchFilter``) reads the search index on the fields the user may search by.
+
+``restrict_filterset`` applies the first two; the API's filter backend (``crm.core.api.filters``) and
+``ScopedListView`` call it on every FilterSet they build, so a module's FilterSet needs nothing for it.
+"""
 
 from __future__ import annotations
 
-import django_filters
+from collections.abc import Collection
+
+import django_filters  # type: ignore[import-untyped]  # the package ships no stubs
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from crm.core.fieldperms import walks_unsearchable
+from crm.core.fulltext import search_list
+
+_APPLIED = "_field_rules_applied"
+
+
+def _refuse(value) -> None:
+    raise ValidationError(_("Your role may not search or filter by this field."), code="field_denied")
+
+
+def scoped_choices(queryset: QuerySet, user) -> QuerySet:
+    """``queryset`` narrowed to the records ``user`` may see, when its model has a data scope (``visible_to``);
+    each row is checked by primary key (EXISTS), as ``crm.core.fulltext.in_scope`` does."""
+    manager = queryset.model._default_manager
+    if not hasattr(manager, "visible_to"):
+        return queryset
+    return queryset.filter(Exists(manager.visible_to(user).filter(pk=OuterRef("pk"))))
+
+
+def _narrowed(given, narrow):
+    """A filter's ``queryset`` (a QuerySet, or a callable of the request) passed through ``narrow``."""
+    if callable(given) and not isinstance(given, QuerySet):
+        return lambda request: narrow(given(request))
+    return narrow(given)
+
+
+def restrict_filterset(filterset: django_filters.FilterSet, user) -> django_filters.FilterSet:
+    """Applies the field rules and the data scope to ``filterset``'s filters (see the module docstring). Call
+    before the FilterSet's form or ``qs`` is read; calling it again does nothing."""
+    if getattr(filterset, _APPLIED, False) or user is None or not user.is_authenticated:
+        return filterset
+    model = filterset._meta.model or filterset.queryset.model
+    for name, flt in filterset.filters.items():
+        related = isinstance(flt, django_filters.ModelChoiceFilter | django_filters.ModelMultipleChoiceFilter)
+        if walks_unsearchable(user, model, flt.field_name or name):
+            flt.extra["validators"] = [*flt.extra.get("validators", ()), _refuse]
+            if related and flt.queryset is not None:  # no record is a valid choice, existing or not
+                flt.queryset = _narrowed(flt.queryset, lambda queryset: queryset.none())
+            continue
+        if related and flt.queryset is not None:
+            flt.queryset = _narrowed(flt.queryset, lambda queryset: scoped_choices(queryset, user))
+    setattr(filterset, _APPLIED, True)
+    return filterset
+
+
+class IndexedSearchFilter(django_filters.CharFilter):
+    """A list's search box through the search index (``crm.core.fulltext.search_list``), matching only what the
+    signed-in user may search by; ``fields`` narrows it to the fields the door shows (the pool shows no phone)."""
+
+    def __init__(self, *args, fields: Collection[str] | None = None, **kwargs):
+        self.shown_fields = fields
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if not value or not value.strip():
+            return qs
+        request = getattr(self.parent, "request", None)
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return qs.none()
+        return search_list(qs, value, user=user, fields=self.shown_fields)
 
 
 class FilterSet(django_filters.FilterSet):
-    """A django-filter FilterSet that reads a blank value as "no filter" for every filter, multi-valued ones too.
+    """The base of every module's FilterSet: django-filter's, reading a blank value as "no filter" for every
+    filter, multi-valued ones too.
 
     A list's form submits each select it shows, chosen or not (``tag=&level=A``): a blank single value already
     means "any", but a multiple-choice filter took ``[""]`` as a choice and refused it, so the list warned that

@@ -17,12 +17,18 @@ PostgreSQL — a pg_trgm GIN index on the column, used by the same conditions wr
 A module makes its entity searchable with a ``search_text`` column (see ``crm.core.pinyin.search_text``), the
 migration operation ``CreateSearchIndex("model_name")`` and a provider calling :func:`find_matches` on its
 scoped queryset (see ``crm.customers.search``).
+
+Fields a role may be denied (a customer's phone and e-mail) stay out of ``search_text``: the model names them in
+``search_index_fields`` and the index holds each as a column of its own (``CreateSearchIndex("customer",
+fields=("phone", "email"))``: more columns of the same FTS5 table, another trigram index on PostgreSQL). A query
+reads only the columns the user may search (``crm.core.fieldperms.unsearchable_fields``), so a hidden phone can be
+neither found nor guessed digit by digit from hits and misses, and the search stays one index lookup.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 
 from django.db import connections
@@ -61,26 +67,47 @@ def _matches_word_start(word: str) -> bool:
     return len(word) < 3 and not _written_without_spaces(word)
 
 
-def like_conditions(column: str, words: list[str]) -> Q:
-    """The same matching as the index, as LIKE conditions (PostgreSQL's trigram index serves them)."""
+def like_conditions(column: str | list[str], words: list[str]) -> Q:
+    """The same matching as the index, as LIKE conditions (PostgreSQL's trigram indexes serve them): every word
+    in one of the columns."""
+    columns = [column] if isinstance(column, str) else column
     condition = Q()
     for word in words:
-        if _matches_word_start(word):
-            condition &= Q(**{f"{column}__startswith": word}) | Q(**{f"{column}__contains": f" {word}"})
-        else:
-            condition &= Q(**{f"{column}__contains": word})
+        either = Q()
+        for name in columns:
+            if _matches_word_start(word):
+                either |= Q(**{f"{name}__startswith": word}) | Q(**{f"{name}__contains": f" {word}"})
+            else:
+                either |= Q(**{f"{name}__contains": word})
+        condition &= either
     return condition
+
+
+def searched_columns(model: type[Model], user, column: str = "search_text",
+                     fields: Collection[str] | None = None) -> list[str]:
+    """The index columns a query of ``user`` reads: ``column`` (what anyone who sees the record may search by:
+    name, pinyin, number) and each of the model's ``search_index_fields`` that the user may search by and, when
+    ``fields`` is given, that the door shows (the pool shows no phone)."""
+    from crm.core.fieldperms import unsearchable_fields
+
+    denied = unsearchable_fields(user, model)
+    return [column, *(name for name in getattr(model, "search_index_fields", ())
+                      if name not in denied and (fields is None or name in fields))]
 
 
 # --- finding matches -------------------------------------------------------------------------------------------
 
 
 def find_matches(
-    queryset: QuerySet, query: str, limit: int, *, column: str = "search_text", name_field: str | None = "name"
+    queryset: QuerySet, query: str, limit: int, *, user, fields: Collection[str] | None = None,
+    column: str = "search_text", name_field: str | None = "name"
 ) -> list[int]:
-    """Ids of up to ``limit`` records of ``queryset`` whose ``column`` matches every word of ``query``, best
+    """Ids of up to ``limit`` records of ``queryset`` whose indexed text matches every word of ``query``, best
     first: the name exactly as typed, names starting with the query, names containing it, then other matches
     (pinyin, phone, e-mail); newest first within each group.
+
+    Only what ``user`` may search by is matched (``searched_columns``; ``fields``: the fields the door shows):
+    a role denied the phone finds nobody by their phone.
 
     ``queryset`` is what the user may see (``visible_to``; soft-deleted rows hidden by the manager), and only its
     records come back. Load them with the model's plain manager (``Model.objects.in_bulk(ids)``): they are
@@ -89,12 +116,19 @@ def find_matches(
     words = search_words(query)
     if not words or limit < 1:
         return []
-    fields = ["pk", name_field] if name_field else ["pk"]
+    from crm.core.fieldperms import unsearchable_fields
+
+    columns = searched_columns(queryset.model, user, column, fields)
+    if name_field and (name_field in unsearchable_fields(user, queryset.model)
+                       or (fields is not None and name_field not in fields)):
+        name_field = None
+    values = ["pk", name_field] if name_field else ["pk"]
     if connections[queryset.db].vendor == "sqlite":
-        matches = _sqlite_matches(queryset, column, words, fields, limit)
+        every_column = columns == [column, *getattr(queryset.model, "search_index_fields", ())]
+        matches = _sqlite_matches(queryset, None if every_column else columns, words, values, limit)
     else:
         matches = list(
-            queryset.filter(like_conditions(column, words)).order_by("-pk").values_list(*fields)[: limit * 3]
+            queryset.filter(like_conditions(columns, words)).order_by("-pk").values_list(*values)[: limit * 3]
         )
     matches = list(dict.fromkeys([*_exact_name_matches(queryset, name_field, query.strip(), limit), *matches]))
     needle = " ".join(words)
@@ -107,15 +141,16 @@ def find_matches(
     return [match[0] for match in sorted(matches, key=rank)[:limit]]
 
 
-def search_list(queryset: QuerySet, terms: str) -> QuerySet:
+def search_list(queryset: QuerySet, terms: str, *, user, fields: Collection[str] | None = None) -> QuerySet:
     """A list narrowed by its search box through the search index, never a LIKE scan of every row: the best
-    matches, as many as the list counts (``CRM_LIST_COUNT_CAP``, and one more to say "500+"). A list that short
-    is sorted by the database (see crm/core/pagination.py); past that the user narrows the search. Asking no
-    more than the count shows keeps a common word (盛世, 公司) as fast as a rare one."""
+    matches, as many as the list counts (``CRM_LIST_COUNT_CAP``, and one more to say "500+"), on what ``user``
+    may search by only. A list that short is sorted by the database (see crm/core/pagination.py); past that the
+    user narrows the search. Asking no more than the count shows keeps a common word (盛世, 公司) as fast as a
+    rare one."""
     from crm.core.pagination import count_cap
     from crm.core.querysets import among_ids
 
-    return among_ids(queryset, find_matches(queryset, terms, count_cap() + 1))
+    return among_ids(queryset, find_matches(queryset, terms, count_cap() + 1, user=user, fields=fields))
 
 
 def in_scope(queryset: QuerySet, ids: list[int]) -> QuerySet:
@@ -145,14 +180,15 @@ def _exact_name_matches(queryset: QuerySet, name_field: str | None, name: str, l
     return list(in_scope(queryset, ids).values_list("pk", name_field)) if ids else []
 
 
-def _sqlite_matches(queryset: QuerySet, column: str, words: list[str], fields: list[str], limit: int) -> list[tuple]:
+def _sqlite_matches(queryset: QuerySet, columns: list[str] | None, words: list[str], fields: list[str],
+                    limit: int) -> list[tuple]:
     """Read index matches newest first, chunk by chunk, keeping those in the queryset, until ``limit`` are found.
 
     Stopping early keeps a query that matches most rows (公司, 有限) as fast as a rare one. A user who sees
     very few of very many matches gets those among the newest ``INDEX_BUDGET`` matches: typing more narrows it."""
     table = queryset.model._meta.db_table
     with connections[queryset.db].cursor() as cursor:
-        expression = _match_expression(cursor, table, words)
+        expression = _match_expression(cursor, table, words, columns)
         if expression is None:
             return []
         found: list[tuple] = []
@@ -173,8 +209,9 @@ def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _match_expression(cursor, table: str, words: list[str]) -> str | None:
-    """The FTS5 MATCH expression for the words, or None when a word matches nothing at all."""
+def _match_expression(cursor, table: str, words: list[str], columns: list[str] | None) -> str | None:
+    """The FTS5 MATCH expression for the words in the given columns of the index (None: all of them), or None
+    when a word matches nothing at all."""
     parts = []
     for word in words:
         if len(word) >= 3:
@@ -191,7 +228,11 @@ def _match_expression(cursor, table: str, words: list[str]) -> str | None:
             if not terms:
                 return None
             parts.append("(" + " OR ".join(_quoted(term) for term in terms) + ")")
-    return " AND ".join(parts)
+    expression = " AND ".join(parts)
+    if columns is None:
+        return expression
+    # A column filter: each word must match in one of these columns; the others are not read at all.
+    return "{" + " ".join(_quoted(name) for name in columns) + "} : (" + expression + ")"
 
 
 def _index_ids(cursor, table: str, expression: str, before: int | None, size: int) -> list[int]:
@@ -205,39 +246,50 @@ def _index_ids(cursor, table: str, expression: str, before: int | None, size: in
 
 # --- creating and keeping the index ----------------------------------------------------------------------------
 
+def _columns_sql(columns: list[str]) -> str:
+    return ", ".join(f'"{name}"' for name in columns)
 
-def _sqlite_index_sql(table: str, column: str) -> list[str]:
+
+def _padded(columns: list[str], row: str = "") -> str:
+    # Every word start and the last characters get a trigram of their own (see the module docstring).
+    prefix = f"{row}." if row else ""
+    return ", ".join(f"' ' || coalesce({prefix}\"{name}\", '') || '  '" for name in columns)
+
+
+def _sqlite_index_sql(table: str, columns: list[str]) -> list[str]:
     fts = f"{table}_search"
     # Contentless: the table only answers "which rowids match"; the triggers pass old values padded the same way
     # as they were indexed, which is what FTS5 needs to remove them.
     return [
-        f"CREATE VIRTUAL TABLE \"{fts}\" USING fts5(\"{column}\", tokenize='trigram', content='', columnsize=0)",
+        f"CREATE VIRTUAL TABLE \"{fts}\" USING fts5({_columns_sql(columns)}, tokenize='trigram', content='', "
+        "columnsize=0)",
         f'CREATE VIRTUAL TABLE "{fts}_terms" USING fts5vocab("{fts}", \'row\')',
-        *_sqlite_trigger_sql(table, column),
+        *_sqlite_trigger_sql(table, columns),
     ]
 
 
-def _sqlite_trigger_sql(table: str, column: str) -> list[str]:
+def _sqlite_trigger_sql(table: str, columns: list[str]) -> list[str]:
     fts = f"{table}_search"
-    add = f'INSERT INTO "{fts}"(rowid, "{column}") VALUES (new."id", \' \' || new."{column}" || \'  \');'
+    add = f'INSERT INTO "{fts}"(rowid, {_columns_sql(columns)}) VALUES (new."id", {_padded(columns, "new")});'
     remove = (
-        f'INSERT INTO "{fts}"("{fts}", rowid, "{column}") '
-        f"VALUES ('delete', old.\"id\", ' ' || old.\"{column}\" || '  ');"
+        f'INSERT INTO "{fts}"("{fts}", rowid, {_columns_sql(columns)}) '
+        f"VALUES ('delete', old.\"id\", {_padded(columns, 'old')});"
     )
+    changed = " OR ".join(f'old."{name}" IS NOT new."{name}"' for name in columns)
     return [
         f'CREATE TRIGGER "{fts}_insert" AFTER INSERT ON "{table}" BEGIN {add} END',
         f'CREATE TRIGGER "{fts}_delete" AFTER DELETE ON "{table}" BEGIN {remove} END',
-        # Only when the text changes: saving a follow-up date must not touch the index.
-        f'CREATE TRIGGER "{fts}_update" AFTER UPDATE OF "{column}" ON "{table}" '
-        f'WHEN old."{column}" IS NOT new."{column}" BEGIN {remove} {add} END',
+        # Only when an indexed text changes: saving a follow-up date must not touch the index.
+        f'CREATE TRIGGER "{fts}_update" AFTER UPDATE OF {_columns_sql(columns)} ON "{table}" '
+        f"WHEN {changed} BEGIN {remove} {add} END",
     ]
 
 
-def _sqlite_fill_sql(table: str, column: str) -> list[str]:
+def _sqlite_fill_sql(table: str, columns: list[str]) -> list[str]:
     fts = f"{table}_search"
     return [
         f'INSERT INTO "{fts}"("{fts}") VALUES (\'delete-all\')',
-        f'INSERT INTO "{fts}"(rowid, "{column}") SELECT "id", \' \' || "{column}" || \'  \' FROM "{table}"',
+        f'INSERT INTO "{fts}"(rowid, {_columns_sql(columns)}) SELECT "id", {_padded(columns)} FROM "{table}"',
     ]
 
 
@@ -245,22 +297,27 @@ def _postgresql_index_name(table: str, column: str) -> str:
     return f"{table}_{column}_trgm"[:63]
 
 
-def create_search_index(schema_editor: BaseDatabaseSchemaEditor, table: str, column: str = "search_text") -> None:
-    """Create the search index over ``table.column`` and fill it with the rows already there."""
+def create_search_index(schema_editor: BaseDatabaseSchemaEditor, table: str, column: str = "search_text",
+                        fields: Sequence[str] = ()) -> None:
+    """Create the search index over ``table.column`` and ``fields`` (each a column of its own, see the module
+    docstring) and fill it with the rows already there."""
     vendor = schema_editor.connection.vendor
+    columns = [column, *fields]
     if vendor == "sqlite":
-        for sql in [*_sqlite_index_sql(table, column), *_sqlite_fill_sql(table, column)]:
+        for sql in [*_sqlite_index_sql(table, columns), *_sqlite_fill_sql(table, columns)]:
             schema_editor.execute(sql, params=None)
     elif vendor == "postgresql":
         # pg_trgm is a trusted extension: the owner of the database may create it without being superuser.
         schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm", params=None)
-        schema_editor.execute(
-            f'CREATE INDEX "{_postgresql_index_name(table, column)}" ON "{table}" USING gin ("{column}" gin_trgm_ops)',
-            params=None,
-        )
+        for name in columns:
+            schema_editor.execute(
+                f'CREATE INDEX "{_postgresql_index_name(table, name)}" ON "{table}" USING gin ("{name}" gin_trgm_ops)',
+                params=None,
+            )
 
 
-def drop_search_index(schema_editor: BaseDatabaseSchemaEditor, table: str, column: str = "search_text") -> None:
+def drop_search_index(schema_editor: BaseDatabaseSchemaEditor, table: str, column: str = "search_text",
+                      fields: Sequence[str] = ()) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
         fts = f"{table}_search"
@@ -270,22 +327,27 @@ def drop_search_index(schema_editor: BaseDatabaseSchemaEditor, table: str, colum
         schema_editor.execute(f'DROP TABLE IF EXISTS "{fts}"', params=None)
     elif vendor == "postgresql":
         # The extension stays: other indexes may use it.
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{_postgresql_index_name(table, column)}"', params=None)
+        for name in [column, *fields]:
+            schema_editor.execute(f'DROP INDEX IF EXISTS "{_postgresql_index_name(table, name)}"', params=None)
 
 
 class CreateSearchIndex(Operation):
-    """Migration operation: index ``model_name``'s ``column`` for global search (reversible).
+    """Migration operation: index ``model_name``'s ``column`` (and ``fields``, each apart) for global search
+    (reversible).
 
-    ``operations = [CreateSearchIndex("customer")]`` in the app's migration, after the column exists."""
+    ``operations = [CreateSearchIndex("customer", fields=("phone", "email"))]`` in the app's migration, after the
+    columns exist; ``fields`` are the model's ``search_index_fields``."""
 
     reversible = True
 
-    def __init__(self, model_name: str, column: str = "search_text"):
+    def __init__(self, model_name: str, column: str = "search_text", fields: Sequence[str] = ()):
         self.model_name = model_name
         self.column = column
+        self.fields = tuple(fields)
 
     def deconstruct(self):
-        return self.__class__.__name__, [self.model_name], {"column": self.column}
+        kwargs = {"column": self.column, **({"fields": self.fields} if self.fields else {})}
+        return self.__class__.__name__, [self.model_name], kwargs
 
     def state_forwards(self, app_label, state):
         pass  # no model state: the index lives beside the table
@@ -293,12 +355,12 @@ class CreateSearchIndex(Operation):
     def database_forwards(self, app_label, schema_editor, from_state, to_state):
         model = to_state.apps.get_model(app_label, self.model_name)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
-            create_search_index(schema_editor, model._meta.db_table, self.column)
+            create_search_index(schema_editor, model._meta.db_table, self.column, self.fields)
 
     def database_backwards(self, app_label, schema_editor, from_state, to_state):
         model = from_state.apps.get_model(app_label, self.model_name)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
-            drop_search_index(schema_editor, model._meta.db_table, self.column)
+            drop_search_index(schema_editor, model._meta.db_table, self.column, self.fields)
 
     def describe(self) -> str:
         return f"Create the search index on {self.model_name}.{self.column}"
@@ -306,6 +368,28 @@ class CreateSearchIndex(Operation):
     @property
     def migration_name_fragment(self) -> str:
         return f"{self.model_name.lower()}_search_index"
+
+
+class DropSearchIndex(CreateSearchIndex):
+    """Migration operation: the reverse of ``CreateSearchIndex`` (to rebuild an index over other columns)."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def describe(self) -> str:
+        return f"Drop the search index on {self.model_name}.{self.column}"
+
+    @property
+    def migration_name_fragment(self) -> str:
+        return f"drop_{self.model_name.lower()}_search_index"
+
+
+def _sqlite_index_columns(cursor, fts: str) -> list[str]:
+    cursor.execute("SELECT name FROM pragma_table_info(%s)", [fts])
+    return [row[0] for row in cursor.fetchall()]
 
 
 def repair_search_indexes(using: str = "default", **kwargs) -> list[str]:
@@ -332,12 +416,11 @@ def repair_search_indexes(using: str = "default", **kwargs) -> list[str]:
             )
             if cursor.fetchone()[0] == len(triggers):
                 continue
-            cursor.execute("SELECT name FROM pragma_table_info(%s)", [fts])
-            column = cursor.fetchone()[0]
+            columns = _sqlite_index_columns(cursor, fts)
             for sql in [
                 *(f'DROP TRIGGER IF EXISTS "{name}"' for name in triggers),
-                *_sqlite_trigger_sql(table, column),
-                *_sqlite_fill_sql(table, column),
+                *_sqlite_trigger_sql(table, columns),
+                *_sqlite_fill_sql(table, columns),
             ]:
                 cursor.execute(sql)
             repaired.append(table)
@@ -375,12 +458,11 @@ def search_index_filled_in_bulk(model: type[Model], using: str = "default") -> I
         cursor.execute(f'DROP TRIGGER "{trigger}"')
         cursor.execute(f'SELECT coalesce(max("id"), 0) FROM "{table}"')
         high_mark = cursor.fetchone()[0]
-        cursor.execute(f"SELECT name FROM pragma_table_info('{fts}')")
-        column = cursor.fetchone()[0]
+        columns = _sqlite_index_columns(cursor, fts)
     yield
     with connection.cursor() as cursor:
         cursor.execute(
-            f'INSERT INTO "{fts}"(rowid, "{column}") SELECT "id", \' \' || "{column}" || \'  \' FROM "{table}" '
+            f'INSERT INTO "{fts}"(rowid, {_columns_sql(columns)}) SELECT "id", {_padded(columns)} FROM "{table}" '
             f'WHERE "id" > %s ORDER BY "id"',
             [high_mark],
         )

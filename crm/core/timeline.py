@@ -42,11 +42,14 @@ def unregister_timeline(model_label: str, provider: Provider) -> None:
         providers.remove(provider)
 
 
-def timeline_page(record, user, before: dt.datetime | None = None, limit: int = 20):
+def timeline_page(record, user, before: dt.datetime | None = None, limit: int = 20,
+                  providers: list[Provider] | None = None):
     """(entries, cursor for the next page or None). Each provider is asked for one page; the merge keeps the
-    newest ``limit``, so paging stays correct however the entries interleave."""
+    newest ``limit``, so paging stays correct however the entries interleave. ``providers`` replaces the
+    registered ones for a page that shows less of the record (the public pool's preview)."""
     label = record._meta.label_lower
-    streams = [provider(record, user, before, limit + 1) for provider in _providers.get(label, [])]
+    chosen = _providers.get(label, []) if providers is None else providers
+    streams = [provider(record, user, before, limit + 1) for provider in chosen]
     merged = list(heapq.merge(*streams, reverse=True))
     page = merged[:limit]
     cursor = page[-1].at if len(merged) > limit and page else None

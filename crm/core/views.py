@@ -31,7 +31,8 @@ from crm.core import services as core_services
 from crm.core.dashboard import render_widgets
 from crm.core.errors import DomainError
 from crm.core.exports import ExportSpec, export_response, filters_for_audit
-from crm.core.fieldperms import hidden_fields, restrict_form, visible_field_values
+from crm.core.fieldperms import hidden_fields, restrict_form, unsearchable_fields, visible_field_values
+from crm.core.filtersets import restrict_filterset
 from crm.core.forms import changed_values
 from crm.core.models import SavedView
 from crm.core.pagination import CappedPaginator, with_tiebreak
@@ -74,7 +75,13 @@ class ModulePermissionMixin(LoginRequiredMixin):
         module = self.get_module()
         if module and not request.user.has_module_perm(module, self.action):
             raise PermissionDenied
+        self.load(request, *args, **kwargs)
         return super().dispatch(request, *args, **kwargs)
+
+    def load(self, request, *args, **kwargs) -> None:
+        """Fetch what the view works on from the URL (the customer a contact is added to), as a 404 when absent.
+        Runs after the sign-in and permission checks, so whoever may not use the view learns nothing of which
+        ids exist: anonymous callers are sent to log in, callers without the permission get 403, for any id."""
 
 
 class ScopedQuerysetMixin(ModulePermissionMixin, _ModelViewBase):
@@ -135,8 +142,10 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
     def get_queryset(self):
         queryset = super().get_queryset()
         if self.filterset_class is not None:
-            self.filterset = self.filterset_class(self.request.GET or None, queryset=queryset,
-                                                  request=self.request)
+            # Field rules and data scope on every filter (crm/core/filtersets.py), as the API's backend does.
+            self.filterset = restrict_filterset(
+                self.filterset_class(self.request.GET or None, queryset=queryset, request=self.request),
+                self.request.user)
             if self.filterset.is_bound and self.filterset.is_valid():
                 queryset = self.filterset.qs
         return queryset.order_by(*self.get_ordering())
@@ -145,11 +154,17 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
     def hidden_columns(self) -> set[str]:
         return set(hidden_fields(self.request.user, self.model))
 
+    @cached_property
+    def unsortable_columns(self) -> set[str]:
+        """What the user may not sort by: fields they may not search by (hidden, or masked without unmask)."""
+        return set(unsearchable_fields(self.request.user, self.model))
+
     def get_sort(self) -> str:
-        """``?sort=`` if it names a sortable column the user may read (``-`` for descending), else the default."""
+        """``?sort=`` if it names a sortable column the user may sort by (``-`` for descending), else the
+        default."""
         sort = self.request.GET.get("sort", "")
         name = sort.removeprefix("-")
-        return sort if name in self.sortable and name not in self.hidden_columns else self.default_sort
+        return sort if name in self.sortable and name not in self.unsortable_columns else self.default_sort
 
     def get_ordering(self) -> list[str]:
         """The sort (else the model's default ordering), then the primary key in the same direction as the last
@@ -234,7 +249,7 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
         context.update(
             columns=[(name, self.column_label(name)) for name in columns],
             all_columns=[(name, self.column_label(name), name in columns) for name in self.offered_columns()],
-            sortable={name for name in self.sortable if name not in self.hidden_columns},
+            sortable={name for name in self.sortable if name not in self.unsortable_columns},
             sort=self.get_sort(),
             list_key=self.list_key,
             current_view=self.current_view,

@@ -3,24 +3,17 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import Department, User
-from crm.core.filtersets import FilterSet
-from crm.core.fulltext import search_list
-from crm.customers.models import Customer, Tag
+from crm.core.filtersets import FilterSet, IndexedSearchFilter
+from crm.customers.models import Contact, Customer, Tag
+from crm.customers.pool_preview import POOL_PREVIEW_FIELDS
 from crm.system.dictionaries import dictionary_choices
-
-
-def search_in_list(queryset, value: str):
-    """A list's search box, answered by the search index (name, pinyin, initials, phone, e-mail) rather than a
-    scan (``search_list``)."""
-    if not value.strip():
-        return queryset
-    return search_list(queryset, value)
 
 
 class CustomerFilterSet(FilterSet):
     """Shared by the customer list page, its exports and GET /api/v1/customers/."""
 
-    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    # The search index: name, pinyin, initials, number, and phone and e-mail for those who may search by them.
+    q = IndexedSearchFilter(label=_("Search"))
     tag = django_filters.ModelMultipleChoiceFilter(field_name="tags__name", to_field_name="name",
                                                    queryset=Tag.objects.all(), label=_("Tags"))
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("Owner"))
@@ -57,9 +50,6 @@ class CustomerFilterSet(FilterSet):
         for name, kind in self.DICTIONARY_FILTERS.items():
             self.filters[name].extra["choices"] = dictionary_choices(kind, include_inactive=True)
 
-    def filter_q(self, queryset, name, value):
-        return search_in_list(queryset, value)
-
     def filter_no_follow_up_since(self, queryset, name, value):
         return queryset.filter(Q(last_follow_up_at__date__lt=value) | Q(last_follow_up_at__isnull=True))
 
@@ -71,7 +61,8 @@ class CustomerFilterSet(FilterSet):
 class PoolFilterSet(FilterSet):
     """Filters of the pool list and GET /api/v1/pool/."""
 
-    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    # What the pool shows before a claim, no more: no phone or e-mail (crm.customers.services.pool).
+    q = IndexedSearchFilter(label=_("Search"), fields=POOL_PREVIEW_FIELDS)
     level = django_filters.ChoiceFilter(label=_("Level"), empty_label=_("Any level"))
     industry = django_filters.ChoiceFilter(label=_("Industry"), empty_label=_("Any industry"))
 
@@ -85,5 +76,21 @@ class PoolFilterSet(FilterSet):
         self.filters["level"].extra["choices"] = dictionary_choices("customer_level")
         self.filters["industry"].extra["choices"] = dictionary_choices("industry")
 
-    def filter_q(self, queryset, name, value):
-        return search_in_list(queryset, value)
+
+class ContactFilterSet(FilterSet):
+    """GET /api/v1/contacts/: by customer, primary, consent, and exactly by mobile or e-mail through their blind
+    indexes — the latter two only for roles that may unmask them (``restrict_filterset``: the filters are on the
+    masked fields ``mobile`` and ``email``)."""
+
+    phone = django_filters.CharFilter(field_name="mobile", method="filter_phone", label=_("Mobile"))
+    email = django_filters.CharFilter(field_name="email", method="filter_email", label=_("E-mail"))
+
+    class Meta:
+        model = Contact
+        fields = ["customer", "is_primary", "consent_given"]
+
+    def filter_phone(self, queryset, name, value):
+        return queryset.find_by_phone(value)
+
+    def filter_email(self, queryset, name, value):
+        return queryset.find_by_email(value)

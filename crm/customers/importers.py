@@ -193,9 +193,9 @@ class CustomerImporter(Importer):
             action = outcome.action if outcome else "create"
             if action in ("create", "update"):
                 target = described[row_plan.target]["owner_id"] if action == "update" else None
-                problem = owner_problem(row_plan, actor, lookups, target) or number_problem(
-                    row_plan, action, numbers, numbered, lookups
-                )
+                problem = owner_problem(
+                    row_plan, actor, lookups, target, updating=action == "update"
+                ) or number_problem(row_plan, action, numbers, numbered, lookups)
                 if problem:
                     outcome = RowOutcome(row=row.number, action="error", messages=[problem], cells=row.cells)
                     action = "error"
@@ -272,7 +272,8 @@ class CustomerImporter(Importer):
                 outcome = duplicates.apply_policy(row_plan.number, [], row_plan, found, described, policy)
                 outcome.messages.insert(0, _("Found at import time: the duplicate was added after the preview."))
                 if outcome.action == "update" and (
-                    problem := owner_problem(row_plan, actor, lookups, described[row_plan.target]["owner_id"])
+                    problem := owner_problem(row_plan, actor, lookups, described[row_plan.target]["owner_id"],
+                                             updating=True)
                 ):
                     outcome.action, outcome.messages = "error", [problem]
                 if outcome.action == "update" and (number := row_plan.customer.get("number")):

@@ -80,6 +80,8 @@ class Customer(ScopedModel):
     soft_delete = True
     # Derived columns and bookkeeping: not worth a line in the audit trail (crm.audit.services.snapshot).
     audit_exclude = ("search_text", "name_key", "pool_warned_at")
+    # Indexed for search beside search_text, each apart: a role denied one is not matched by it (core/fulltext.py).
+    search_index_fields = ("phone", "email")
 
     class Kind(models.TextChoices):
         COMPANY = "company", _("Company")
@@ -125,7 +127,7 @@ class Customer(ScopedModel):
     # Kept by the orders module; until it lands they can be set by hand or by import.
     first_order_at = models.DateField(_("first order"), null=True, blank=True)
     last_order_at = models.DateField(_("last order"), null=True, blank=True)
-    # Name, pinyin, initials, phone and e-mail in one lower-case column: what global search matches.
+    # Name, pinyin, initials and number in one lower-case column: what anyone who sees the customer may search by.
     search_text = models.TextField(blank=True, default="", editable=False)
     name_key = models.CharField(max_length=200, blank=True, default="", editable=False, db_index=True)
     # Kept up to date by log_activity(): the pool rule and the due list read them without scanning activities.
@@ -201,7 +203,7 @@ class Customer(ScopedModel):
         # Stored normalised, so duplicates and exact search find each other whatever the door.
         self.phone = normalise_phone(self.phone) or self.phone
         self.email = normalise_email(self.email) or self.email
-        self.search_text = search_text(self.name, self.phone, self.email, self.number or "")
+        self.search_text = search_text(self.name, self.number or "")
         self.name_key = name_key(self.name)
 
     def save(self, *args, **kwargs):

@@ -7,9 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from crm.core.panels import Panel
 
 
-def contacts_panel(customer, user, page) -> dict:
+def contacts_panel(customer, user, page) -> dict | None:
+    # The pool's preview shows no contacts until a claim (crm/customers/pool_preview.py).
+    if page.get("pool_preview"):
+        return None
     # Contacts are scoped through their customer (scope_through), and the page fetched the customer through the
-    # user's scope (or the pool's): its contacts are exactly those the user may see.
+    # user's scope: its contacts are exactly those the user may see.
     return {"contacts": customer.contacts.all()}
 
 

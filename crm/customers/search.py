@@ -5,6 +5,7 @@ import re
 from django.utils.translation import gettext_lazy as _
 
 from crm.core.contact_points import normalise_phone
+from crm.core.fieldperms import unsearchable_fields
 from crm.core.fulltext import find_matches, in_scope
 from crm.core.search import SearchHit, SearchProvider
 from crm.customers.models import Contact, Customer
@@ -35,7 +36,7 @@ def search_customers(user, query: str, limit: int) -> list[SearchHit]:
     e-mail; an old number of a merged-away customer finds the customer it was merged into."""
     # Phones are stored normalised, so a phone query becomes the digits it is stored as.
     phone = normalise_phone(query) if _PHONE_LIKE.match(query) else ""
-    ids = find_matches(Customer.objects.visible_to(user), phone or query, limit)
+    ids = find_matches(Customer.objects.visible_to(user), phone or query, limit, user=user)
     ids = list(dict.fromkeys([*_survivors_of_number(user, query), *ids]))[:limit]
     found = Customer.objects.only("name", "industry").in_bulk(ids)
     return [
@@ -50,16 +51,19 @@ PROVIDER = SearchProvider(entity="customer", label=_("Customers"), module="custo
 
 def search_contacts(user, query: str, limit: int) -> list[SearchHit]:
     """By name, pinyin or initials, or exactly by mobile / e-mail through their blind indexes (the values are
-    encrypted, so there is no substring search on them)."""
+    encrypted, so there is no substring search on them) — the latter only for a role that may unmask them: an
+    exact hit on a masked mobile would confirm its hidden digits."""
     contacts = Contact.objects.visible_to(user)
+    denied = unsearchable_fields(user, Contact)
     # Exact matches through the blind indexes first; the few rows with that phone or e-mail are then checked
     # against the scope one by one (in_scope), which keeps SQLite on primary-key lookups.
-    same = list(Contact.objects.find_by_phone(query).values_list("pk", flat=True)[:100]) or list(
-        Contact.objects.find_by_email(query).values_list("pk", flat=True)[:100]
-    )
+    same = list(Contact.objects.find_by_phone(query).values_list("pk", flat=True)[:100]) if "mobile" not in denied \
+        else []
+    if not same and "email" not in denied:
+        same = list(Contact.objects.find_by_email(query).values_list("pk", flat=True)[:100])
     ids = list(in_scope(contacts, same).order_by("-pk").values_list("pk", flat=True)[:limit]) if same else []
     if len(ids) < limit:
-        ids = list(dict.fromkeys([*ids, *find_matches(contacts, query, limit)]))[:limit]
+        ids = list(dict.fromkeys([*ids, *find_matches(contacts, query, limit, user=user)]))[:limit]
     found = Contact.objects.select_related("customer").only("name", "customer__name").in_bulk(ids)
     return [
         SearchHit("contact", pk, found[pk].name, found[pk].customer.name, found[pk].customer.get_absolute_url())

@@ -2,38 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Q
 
 from crm.audit.models import AuditEvent
 from crm.core.timeline import TimelineEntry
 from crm.customers.models import Activity, Customer
 
 
-def activities(customer: Customer, user, before, limit) -> list[TimelineEntry]:
-    rows = Activity.objects.visible_to(user)
-    if customer.in_pool:  # a pool customer's history is open to whoever may claim it (read-only until then)
-        rows = rows | Activity.objects.visible_to(user, "pool")
-    rows = rows.filter(customer=customer).select_related("created_by")
+def activities(customer: Customer, user, before, limit, *, action: str = "view",
+               with_content: bool = True) -> list[TimelineEntry]:
+    """Follow-ups the user may see (``action``: the scope they are read through), newest first."""
+    rows = Activity.objects.visible_to(user, action).filter(customer=customer).select_related("created_by")
     if before is not None:
         rows = rows.filter(occurred_at__lt=before)
     return [
         TimelineEntry(at=a.occurred_at, kind="activity", title=f"{a.get_kind_display()} · {a.subject}",
-                      body=a.content, actor=str(a.created_by or ""), icon="chat-left-text")
+                      body=a.content if with_content else "", actor=str(a.created_by or ""), icon="chat-left-text")
         for a in rows[:limit]
     ]
 
 
-def field_changes(customer: Customer, user, before, limit) -> list[TimelineEntry]:
+def field_changes(customer: Customer, user, before, limit, *, fields: Collection[str] | None = None
+                  ) -> list[TimelineEntry]:
+    """Creation and field changes, without fields the user's role may not read and, when ``fields`` is given,
+    without any field outside it (what the page shows of the customer)."""
     events = AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(Customer), object_id=str(customer.pk),
         action__in=[AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE])
+    if fields is not None:  # changes of other fields only: not even read
+        events = events.filter(Q(action=AuditEvent.Action.CREATE) | Q(changes__has_any_keys=list(fields)))
     if before is not None:
         events = events.filter(created_at__lt=before)
     hidden = user.denied_read_fields("customers.customer")
     entries = []
     for event in events[:limit]:
-        changes = {k: v for k, v in event.changes.items() if k not in hidden}
+        changes = {k: v for k, v in event.changes.items() if k not in hidden and (fields is None or k in fields)}
         if event.action == AuditEvent.Action.UPDATE and not changes:
             continue
         body = "\n".join(f"{_field_label(name)}: {old or '—'} → {new or '—'}" for name, (old, new) in changes.items()) \

@@ -42,6 +42,7 @@ urlpatterns = [
     path("pool/rules/<int:pk>/delete/", pool_views.PoolRuleDeleteView.as_view(), name="pool_rule_delete"),
     path("pool/lifecycle-policy/", pool_views.LifecyclePolicyView.as_view(), name="lifecycle_policy"),
     path("pool/<int:pk>/", pool_views.PoolCustomerDetailView.as_view(), name="pool_detail"),
+    path("pool/<int:pk>/timeline/", pool_views.PoolTimelineView.as_view(), name="pool_timeline"),
     path("pool/<int:pk>/claim/", pool_views.ClaimView.as_view(), name="pool_claim"),
     path("pool/<int:pk>/assign/", pool_views.AssignFromPoolView.as_view(), name="pool_assign"),
     path("<int:pk>/release/", pool_views.ReleaseView.as_view(), name="release"),

@@ -8,6 +8,8 @@ from crm.testing_app.models import Deal, Project
 
 class ProjectFilterSet(FilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
+    # On a field a role may be denied (budget): the platform refuses it to such a role (crm/core/filtersets.py).
+    budget_min = django_filters.NumberFilter(field_name="budget", lookup_expr="gte")
 
     class Meta:
         model = Project

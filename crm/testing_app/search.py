@@ -6,7 +6,7 @@ from crm.testing_app.models import Project
 
 
 def search_projects(user, query: str, limit: int) -> list[SearchHit]:
-    ids = find_matches(Project.objects.visible_to(user), query, limit)
+    ids = find_matches(Project.objects.visible_to(user), query, limit, user=user)
     found = Project.objects.only("name", "number").in_bulk(ids)
     return [SearchHit("project", pk, found[pk].name, found[pk].number or "", found[pk].get_absolute_url())
             for pk in ids if pk in found]

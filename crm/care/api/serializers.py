@@ -19,7 +19,7 @@ class CarePlanSerializer(serializers.ModelSerializer):
     levels = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)
     lifecycle_stages = serializers.ListField(child=serializers.CharField(max_length=20), required=False,
                                              max_length=10)
-    owner_name = serializers.CharField(source="owner.__str__", read_only=True, default=None)
+    owner_name = serializers.StringRelatedField(source="owner")
 
     class Meta:
         model = CarePlan

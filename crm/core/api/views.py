@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.db.models import Manager, QuerySet
 from django.utils import translation
-from rest_framework import permissions, viewsets
+from rest_framework import permissions, relations, viewsets
 
 from crm.core.fieldperms import hidden_fields, readonly_fields
 
 if TYPE_CHECKING:
-    from django.db.models import QuerySet
     from rest_framework import serializers, views
 
     # What the mixins are mixed into, as the type checker sees it; at run time they are plain classes.
@@ -67,11 +67,36 @@ class ModuleViewSetMixin(UserLanguageMixin, _ViewSetBase):
         return METHOD_ACTIONS.get(self.request.method or "", "view")
 
 
+def scope_related_fields(serializer, user) -> None:
+    """Every writable relation of ``serializer`` to a model with a data scope accepts only records ``user`` may
+    see: an id out of their scope is refused with the message of an id that does not exist ("Invalid pk"), so a
+    write cannot tell the one from the other. A serializer may narrow a relation further (customers the caller
+    may edit); this only narrows."""
+    from crm.core.filtersets import scoped_choices
+
+    for field in serializer.fields.values():
+        relation = field.child_relation if isinstance(field, relations.ManyRelatedField) else field
+        if not isinstance(relation, relations.RelatedField) or relation.read_only:
+            continue
+        queryset: Any = getattr(relation, "queryset", None)
+        if isinstance(queryset, Manager):  # what ModelSerializer gives the fields it builds itself
+            queryset = queryset.all()
+        if isinstance(queryset, QuerySet) and hasattr(queryset.model._default_manager, "visible_to"):
+            setattr(relation, "queryset", scoped_choices(queryset, user))  # noqa: B010  # the stubs type it oddly
+
+
 class ScopedViewSetMixin(ModuleViewSetMixin):
-    """Querysets start from visible_to(user, action): out-of-scope ids answer 404, as in the UI."""
+    """Querysets start from visible_to(user, action): out-of-scope ids answer 404, as in the UI; so do ids of
+    related records in a write (``scope_related_fields``)."""
 
     def get_queryset(self):
         return self.queryset.model.objects.visible_to(self.request.user, self.required_action())
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if self.request.method not in ("GET", "HEAD", "OPTIONS") and hasattr(serializer, "fields"):
+            scope_related_fields(serializer, self.request.user)
+        return serializer
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "model": self.queryset.model}

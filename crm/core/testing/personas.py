@@ -12,7 +12,8 @@ organisation (rep, a rep of another department, the manager, marketing, the admi
 - the page export and the API export hold the record exactly for those who may view and export it;
 - global search (page and API) finds it exactly for those who may view it;
 - field rules: a role denied reading ``hidden_field`` never sees its value through any of those doors (checked
-  against the administrator, who does), and a role denied editing ``readonly_field`` gets a disabled input on the
+  against the administrator, who does), nor finds a record by ``hidden_search_field`` through the list search,
+  the exports' search or global search; a role denied editing ``readonly_field`` gets a disabled input on the
   form and a 400 naming the field from the API, the value unchanged;
 - the list page and the API list run a number of queries that does not grow with the rows shown, under a fixed
   bound.
@@ -86,6 +87,10 @@ class PersonaMatrixTestCase(TestCase):
     search_entity: ClassVar[str] = ""  # the entity of the model's global-search provider
 
     hidden_field: ClassVar[str] = ""  # a protected field; make_record() gives it a distinctive value
+    # A protected field the search index holds (make_record() gives it a distinctive value): denied to the
+    # restricted persona too, who must not find a record by it through any search door.
+    hidden_search_field: ClassVar[str] = ""
+    list_search_param: ClassVar[str] = "q"  # the list page's search box (and its export's)
     readonly_field: ClassVar[str] = ""
     readonly_value: ClassVar[Any] = None  # what the API tries to write into readonly_field
 
@@ -146,7 +151,7 @@ class PersonaMatrixTestCase(TestCase):
         load_dictionaries(users)
         cls.users = {persona: users[name] for persona, name in PERSONAS.items()}
         cls.set_up_data()
-        if cls.hidden_field or cls.readonly_field:
+        if cls.hidden_field or cls.readonly_field or cls.hidden_search_field:
             cls.users[RESTRICTED] = cls._restricted_persona()
         cls.tokens = {persona: Token.objects.get_or_create(user=user)[0].key for persona, user in cls.users.items()}
         cls.record = cls._make(cls.users[cls.owner], cls.label)
@@ -171,7 +176,7 @@ class PersonaMatrixTestCase(TestCase):
         role = Role.objects.create(
             code="persona_restricted", name="persona restricted", data_scope=base.data_scope,
             permissions=base.permissions,
-            denied_read_fields=[f"{label}.{cls.hidden_field}"] if cls.hidden_field else [],
+            denied_read_fields=[f"{label}.{name}" for name in (cls.hidden_field, cls.hidden_search_field) if name],
             denied_edit_fields=[f"{label}.{cls.readonly_field}"] if cls.readonly_field else [])
         user = User.objects.create_user(username="persona_restricted", password=PASSWORD, name="受限",
                                         department=owner.department, manager=owner.manager)
@@ -432,6 +437,48 @@ class PersonaMatrixTestCase(TestCase):
             if door == "edit page" and re.search(rf'name="{self.hidden_field}"', text):
                 failures.append("edit page: the hidden field has an input")
         self.assertTrue(shown_to_admin, f"the administrator sees {value!r} nowhere: the test would prove nothing")
+        self.check(failures)
+
+    def test_a_hidden_field_cannot_be_searched_by(self):
+        """Neither the list's search, its export's, nor global search finds a record by a field the role may
+        not read (hits and misses would rebuild the value); the administrator finds it so by every door."""
+        if not self.hidden_search_field:
+            return
+        record = self.restricted_record
+        value = str(getattr(record, self.hidden_search_field))
+        text = self.record_text(record)
+        doors: list[tuple[str, str, bool, str]] = []
+        if self.list_url:
+            doors.append(("list page", f"{self.list_url}?{self.list_search_param}={value}", True, "text"))
+        if self.export_url:
+            doors.append(("page export", f"{self.export_url}?format=csv&{self.list_search_param}={value}", True,
+                          "text"))
+        if self.api_list_url:
+            doors.append(("API list", f"{self.api_list_url}?search={value}", False, "ids"))
+        if self.api_export_url:
+            doors.append(("API export", f"{self.api_export_url}?format=csv&search={value}", False, "text"))
+        if self.search_entity:
+            doors += [("API search", f"/api/v1/search/?q={value}", False, "hits"),
+                      ("search page", f"/search/?q={value}", True, "hits")]
+
+        def found(persona: str, url: str, page: bool, kind: str) -> bool:
+            response = (self.page(persona) if page else self.api(persona)).get(url)
+            self.assertEqual(response.status_code, 200, f"{persona}: {url}")
+            if kind == "ids":
+                return record.pk in self.api_ids(response)
+            if kind == "hits":
+                hits = ({(hit.entity, hit.id) for _provider, hits in response.context["results"] for hit in hits}
+                        if page else {(hit["entity"], hit["id"]) for hit in response.json()["results"]})
+                return (self.search_entity, record.pk) in hits
+            return text in self.body(response)
+
+        failures = []
+        for door, url, page, kind in doors:
+            if not found("admin", url, page, kind):
+                failures.append(f"{door}: the administrator does not find it by {value!r} (the test proves nothing)")
+            if found(RESTRICTED, url, page, kind):
+                failures.append(f"{door}: found by the hidden {self.hidden_search_field} {value!r}")
+        self.assertTrue(doors, "no search door declared")
         self.check(failures)
 
     def test_a_read_only_field_cannot_be_changed(self):

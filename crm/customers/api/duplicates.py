@@ -32,7 +32,7 @@ class DuplicateCustomerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     owner = serializers.IntegerField(source="owner_id", allow_null=True)
-    owner_name = serializers.CharField(source="owner.__str__", default=None)
+    owner_name = serializers.StringRelatedField(source="owner")  # null without one
     created_at = serializers.DateTimeField()
 
 

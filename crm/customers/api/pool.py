@@ -12,15 +12,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.accounts.models import User
-from crm.core.api.views import ScopedViewSetMixin
+from crm.core.api.views import FieldPermissionSerializerMixin, ScopedViewSetMixin
 from crm.customers.api.serializers import CustomerSerializer
 from crm.customers.filtersets import PoolFilterSet
 from crm.customers.models import Customer, LifecyclePolicy, PoolRule
+from crm.customers.pool_preview import POOL_PREVIEW_FIELDS
 from crm.customers.services import lifecycle, pool
 
 
-class PoolCustomerSerializer(serializers.ModelSerializer):
-    """What a rep sees of a pool customer before claiming it (no phone, e-mail or address)."""
+class PoolCustomerSerializer(FieldPermissionSerializerMixin, serializers.ModelSerializer):
+    """What a rep sees of a pool customer before claiming it: the pool's field list (crm/customers/pool_preview.py),
+    the same as the pool's pages — no phone, e-mail, address or remark."""
 
     level_label = serializers.CharField(source="get_level_display", read_only=True)
     industry_label = serializers.CharField(source="get_industry_display", read_only=True)
@@ -28,21 +30,7 @@ class PoolCustomerSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Customer
-        fields = [
-            "id",
-            "name",
-            "kind",
-            "industry",
-            "industry_label",
-            "level",
-            "level_label",
-            "lifecycle_stage",
-            "department",
-            "department_name",
-            "last_follow_up_at",
-            "pool_entered_at",
-            "created_at",
-        ]
+        fields = ["id", *POOL_PREVIEW_FIELDS, "industry_label", "level_label", "department_name"]
         read_only_fields = fields
 
 

@@ -47,7 +47,7 @@ class CustomerSerializer(FieldPermissionSerializerMixin, PlainColumnsMixin, seri
 
 
 class DeletedCustomerSerializer(serializers.ModelSerializer):
-    deleted_by_name = serializers.CharField(source="deleted_by.__str__", read_only=True, default=None)
+    deleted_by_name = serializers.StringRelatedField(source="deleted_by")
 
     class Meta:
         model = Customer
@@ -102,7 +102,7 @@ class ContactSerializer(serializers.ModelSerializer):
 class ActivitySerializer(serializers.ModelSerializer):
     customer = serializers.PrimaryKeyRelatedField(queryset=Customer.objects.none())
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    created_by_name = serializers.CharField(source="created_by.__str__", read_only=True, default=None)
+    created_by_name = serializers.StringRelatedField(source="created_by")
 
     class Meta:
         model = Activity

@@ -18,7 +18,7 @@ from crm.customers.api.serializers import (
     DeletedCustomerSerializer,
 )
 from crm.customers.exports import CONTACT_EXPORT, CUSTOMER_EXPORT
-from crm.customers.filtersets import CustomerFilterSet
+from crm.customers.filtersets import ContactFilterSet, CustomerFilterSet
 from crm.customers.models import Activity, Contact, Customer
 from crm.customers.services.bulk import bulk_update_customers
 
@@ -115,7 +115,7 @@ class ContactViewSet(ExportActionMixin, ScopedModelViewSet):
     export_spec = CONTACT_EXPORT
     queryset = Contact.objects.select_related("customer")
     serializer_class = ContactSerializer
-    filterset_fields = ["customer", "is_primary", "consent_given"]
+    filterset_class = ContactFilterSet
     search_fields = ["name", "title"]
     ordering_fields = ["name", "created_at", "updated_at"]
     # Newest first by default: the table's own order, so a page is read along it whatever the scope (the
@@ -124,12 +124,7 @@ class ContactViewSet(ExportActionMixin, ScopedModelViewSet):
     action_permissions = {"sensitive": "unmask"}
 
     def get_queryset(self):
-        queryset = super().get_queryset().select_related("customer")
-        if phone := self.request.query_params.get("phone"):
-            queryset = queryset.find_by_phone(phone)
-        if email := self.request.query_params.get("email"):
-            queryset = queryset.find_by_email(email)
-        return queryset
+        return super().get_queryset().select_related("customer")
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

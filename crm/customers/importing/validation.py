@@ -84,11 +84,17 @@ def validate_row(row: SourceRow, lookups: Lookups) -> tuple[list[str], RowPlan |
     return [], plan
 
 
-def owner_problem(plan: RowPlan, actor: User, lookups: Lookups, current_owner_id: int | None = None) -> str | None:
-    """Why the row may not give the customer its owner: another user is an assignment (customers.assign),
-    unless the row names the owner the customer it updates already has."""
+def owner_problem(plan: RowPlan, actor: User, lookups: Lookups, current_owner_id: int | None = None, *,
+                  updating: bool = False) -> str | None:
+    """Why the row may not give the customer its owner: another user is an assignment (customers.assign), and
+    so is any change of an existing customer's owner — taking it oneself included (as
+    ``crm.customers.services.check_owner_change`` says for an edit) — unless the row names the owner it has."""
     owner = plan.owner
-    if owner is None or owner.pk in (actor.pk, current_owner_id) or lookups.may_assign:
+    if owner is None or owner.pk == current_owner_id or lookups.may_assign:
+        return None
+    if updating:
+        return f"{lookups.labels['owner']}: {_('Only users who may assign customers can change their owner.')}"
+    if owner.pk == actor.pk:
         return None
     return f"{lookups.labels['owner']}: {_('You may not assign customers to other users.')}"
 

@@ -27,6 +27,31 @@ def _check_owner(actor: User, owner: User | None) -> None:
         raise DomainError(_("The owner must be an active user."), field="owner")
 
 
+def may_change_owner(actor: User, customer: Customer) -> bool:
+    """Who may change an owned customer's owner: a holder of customers.assign whose scope for it covers the
+    customer. Collaborators and reps cannot take a customer (or give it away) by editing it; a pool customer
+    changes hands by claim or assignment from the pool, and an owner gives one up only by releasing it."""
+    return (
+        not customer.in_pool
+        and actor.has_module_perm("customers", "assign")
+        and Customer.objects.visible_to(actor, "assign").filter(pk=customer.pk).exists()
+    )
+
+
+def check_owner_change(actor: User, customer: Customer, owner: User | None) -> None:
+    """Refuses a change of ``customer``'s owner to ``owner`` that ``actor`` may not make (see may_change_owner);
+    no owner at all is refused to everyone: releasing to the pool is how a customer loses its owner."""
+    if owner is None:
+        raise DomainError(_("A customer always has an owner; release it to the public pool to give it up."),
+                          field="owner")
+    if customer.in_pool:
+        raise DomainError(_("This customer is in the public pool: claim it or assign it from the pool."),
+                          field="owner")
+    if not may_change_owner(actor, customer):
+        raise DomainError(_("Only users who may assign customers can change their owner."), field="owner")
+    _check_owner(actor, owner)
+
+
 def _relations(customer: Customer) -> dict[str, list[str]]:
     """Tags and collaborators as the audit trail shows them (many-to-many fields are not in snapshot())."""
     return {"tags": sorted(t.name for t in customer.tags.all()),
@@ -95,8 +120,10 @@ def update_customer(*, actor: User, customer: Customer, data: dict[str, Any]) ->
         # Documents, letters and other systems quote it: a customer keeps the number it was given.
         raise DomainError(_("The customer number cannot be changed."), field="number")
     tags, collaborators = fields.pop("tags", None), fields.pop("collaborators", None)
-    if "owner" in fields and fields["owner"] is not None and fields["owner"].pk != customer.owner_id:
-        _check_owner(actor, fields["owner"])
+    if "owner" in fields and getattr(fields["owner"], "pk", None) == customer.owner_id:
+        del fields["owner"]  # unchanged
+    if "owner" in fields:
+        check_owner_change(actor, customer, fields["owner"])
     before = {**audit.snapshot(customer), **_relations(customer)}
     for name, value in fields.items():
         setattr(customer, name, value)

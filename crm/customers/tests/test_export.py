@@ -295,10 +295,11 @@ def test_contact_export_filters_by_customer_on_the_api(api_client_for, book):
     rows = as_dicts(read_csv(api.get(f"/api/v1/contacts/export/?customer={book['huawei'].pk}")))
     assert [row["Name"] for row in rows] == ["张三"]
     assert as_dicts(read_csv(api.get(f"/api/v1/contacts/export/?customer={book['haier'].pk}"))) == []
-    # Naming the other rep's customer gives nothing, never their contacts.
+    # Naming the other rep's customer never gives their contacts, and answers as a customer that does not exist.
     other_contact = Contact.objects.get(name="王五")
     response = api.get(f"/api/v1/contacts/export/?customer={other_contact.customer_id}")
-    assert response.status_code == 200 and as_dicts(read_csv(response)) == []
+    missing = api.get(f"/api/v1/contacts/export/?customer={other_contact.customer_id + 10_000}")
+    assert response.status_code == missing.status_code == 400 and "王五" not in response.content.decode()
 
 
 # --- no N+1 on the lists ------------------------------------------------------------------------------------------

@@ -96,13 +96,14 @@ def test_the_customer_page_renders_contacts_and_duplicates_as_panels_in_order(cl
     assert "张三" in page and 'id="new-contact"' in page and 'id="duplicates-slot"' in page
 
 
-def test_the_pool_preview_shows_contacts_read_only_and_no_duplicates(client_for, rep, other_rep):
+def test_the_pool_preview_shows_no_contacts_and_no_duplicates(client_for, rep, other_rep):
+    # The pool's field list (crm/customers/pool_preview.py): the ways to reach the customer come with the claim.
     customer = create_customer(actor=other_rep, data={"name": "公海客户"})
     create_contact(actor=other_rep, customer=customer, data={"name": "李四"})
     Customer.objects.filter(pk=customer.pk).update(owner=None, pool_entered_at=timezone.now())
 
     page = client_for(rep).get(reverse("customers:pool_detail", args=[customer.pk])).content.decode()
-    assert "李四" in page and 'data-panel="contacts"' in page
+    assert "公海客户" in page and "李四" not in page and 'data-panel="contacts"' not in page
     assert 'id="new-contact"' not in page and 'data-panel="duplicates"' not in page
 
 
@@ -172,8 +173,8 @@ def pool_customers(other_rep):
 
 def test_the_pool_list_offers_columns_and_sorts_with_the_primary_key_last(client_for, rep, pool_customers):
     client = client_for(rep)
-    response = client.get(reverse("customers:pool") + "?col=name&col=phone&sort=level")
-    assert [name for name, _label in response.context["columns"]] == ["name", "phone"]
+    response = client.get(reverse("customers:pool") + "?col=name&col=city&col=phone&sort=level")
+    assert [name for name, _label in response.context["columns"]] == ["name", "city"]  # the pool shows no phone
     # Equal levels: the primary key decides, so pages never repeat or skip.
     assert [c.pk for c in response.context["object_list"]] == sorted(c.pk for c in pool_customers)
     assert list(response.context["paginator"].object_list.query.order_by) == ["level", "pk"]

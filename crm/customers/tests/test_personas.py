@@ -1,6 +1,7 @@
 """The persona matrix (crm/core/testing) on every list and record of customers: customers, contacts, follow-ups,
 the public pool, the recycle bin and the duplicate finder."""
 
+import hashlib
 
 from crm.core.testing import PersonaMatrixTestCase
 from crm.core.testing.personas import NOTHING
@@ -14,8 +15,10 @@ POOL_USERS = {"rep": frozenset({"view"}), "other_rep": frozenset({"view"}), "man
 
 
 def a_customer(owner, name: str) -> Customer:
+    # A phone of its own per name: the field-search test looks a customer up by it.
+    phone = "139" + str(int(hashlib.sha256(name.encode()).hexdigest(), 16))[:8]
     return services.create_customer(actor=owner, data={
-        "name": name, "remark": f"备注 {name} 7Q9", "address": f"杭州 {name}"})
+        "name": name, "remark": f"备注 {name} 7Q9", "address": f"杭州 {name}", "phone": phone})
 
 
 class CustomerPersonaTest(PersonaMatrixTestCase):
@@ -30,6 +33,7 @@ class CustomerPersonaTest(PersonaMatrixTestCase):
     api_export_url = "/api/v1/customers/export/"
     search_entity = "customer"
     hidden_field = "remark"
+    hidden_search_field = "phone"
     readonly_field, readonly_value = "address", "上海 新地址"
     edit_form_changes = {"level": "B"}
 

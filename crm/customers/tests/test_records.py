@@ -201,10 +201,13 @@ def test_pool_users_page_through_a_pool_customers_timeline(client_for, rep, othe
 
     log_activity(actor=rep, customer=own, data={"kind": "call", "subject": "老客户回访"})
     Customer.objects.filter(pk=own.pk).update(owner=None, pool_entered_at=timezone.now())
-    url = reverse("customers:timeline", args=[own.pk]) + "?before=2999-01-01T00:00:00%2B08:00"
+    url = reverse("customers:pool_timeline", args=[own.pk]) + "?before=2999-01-01T00:00:00%2B08:00"
     assert "老客户回访" in client_for(other_rep).get(url).content.decode()
-    # 刘洋 (marketing) may view customers but not use the pool, and the customer is outside his department.
-    assert client_for(org["marketing1"]).get(url).status_code == 404
+    # 刘洋 (marketing) may view customers but not use the pool.
+    assert client_for(org["marketing1"]).get(url).status_code == 403
+    # The customer's own timeline follows the data scope: the pool is not a way into it.
+    own_timeline = reverse("customers:timeline", args=[own.pk]) + "?before=2999-01-01T00:00:00%2B08:00"
+    assert client_for(other_rep).get(own_timeline).status_code == 404
 
 
 # --- Classification ---------------------------------------------------------------------------------------

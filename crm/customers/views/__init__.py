@@ -178,8 +178,11 @@ class CustomerDetailView(ScopedDetailView):
     def get_page_flags(self) -> dict:
         return {**super().get_page_flags(), "can_unmask": self.request.user.has_module_perm("customers", "unmask")}
 
+    def timeline(self):
+        return timeline_page(self.object, self.request.user)
+
     def get_context_data(self, **kwargs):
-        entries, cursor = timeline_page(self.object, self.request.user)
+        entries, cursor = self.timeline()
         return {**super().get_context_data(**kwargs), "entries": entries, "cursor": cursor,
                 "tags": self.object.tags.all(), "collaborators": self.object.collaborators.all()}
 
@@ -203,6 +206,18 @@ class CustomerUpdateView(ScopedUpdateView):
     model = Customer
     form_class = CustomerForm
     template_name = "customers/customer_form.html"
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if "owner" in form.fields:
+            owner = form.fields["owner"]
+            if not services.may_change_owner(self.request.user, self.object):
+                owner.disabled = True  # shown, not changeable: the service refuses it anyway
+            elif self.object.owner_id:
+                owner.required = True
+                owner.error_messages["required"] = _(
+                    "A customer always has an owner; release it to the public pool to give it up.")
+        return form
 
     def update(self, instance, data):
         return services.update_customer(actor=self.request.user, customer=instance, data=data)
@@ -235,11 +250,8 @@ class ContactFormMixin(ServiceFormMixin, ModulePermissionMixin):
 class ContactCreateView(ContactFormMixin, generic.CreateView):
     action = "edit"  # adding a contact edits the customer
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
+    def load(self, request, *args, **kwargs):
         self.customer = get_object_or_404(Customer.objects.visible_to(request.user, "edit"), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
 
     def perform(self, form):
         return services.create_contact(actor=self.request.user, customer=self.customer, data=form.cleaned_data)
@@ -292,11 +304,8 @@ class ActivityCreateView(ServiceFormMixin, ModulePermissionMixin, generic.Create
     form_class = ActivityForm
     template_name = "customers/activity_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return self.handle_no_permission()
+    def load(self, request, *args, **kwargs):
         self.customer = get_object_or_404(Customer.objects.visible_to(request.user, "edit"), pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "customer": self.customer}
@@ -315,14 +324,11 @@ class ActivityCreateView(ServiceFormMixin, ModulePermissionMixin, generic.Create
 
 
 class TimelineView(ScopedQuerysetMixin, generic.DetailView):
-    """htmx: one page of a customer's timeline, older than ?before=. Pool users page through a pool customer's
-    timeline too, as on its read-only 360° page."""
+    """htmx: one page of a customer's timeline, older than ?before=. (A pool customer's preview pages through
+    its own, ``PoolTimelineView``.)"""
 
     model = Customer
     template_name = "customers/_timeline.html"
-
-    def get_queryset(self):
-        return super().get_queryset() | Customer.objects.in_pool().visible_to(self.request.user, "pool")
 
     def get_context_data(self, **kwargs):
         before = parse_datetime(self.request.GET.get("before", "") or "") or None

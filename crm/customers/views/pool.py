@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
@@ -21,9 +23,11 @@ from django.views import generic
 
 from crm.accounts.models import User
 from crm.core.errors import DomainError
-from crm.core.views import ModulePermissionMixin, ScopedListView, ServiceFormMixin, printed
+from crm.core.filtersets import restrict_filterset
+from crm.core.views import ModulePermissionMixin, ScopedListView, ScopedQuerysetMixin, ServiceFormMixin, printed
 from crm.customers.filtersets import PoolFilterSet
 from crm.customers.models import Customer, LifecyclePolicy, PoolMovement, PoolRule
+from crm.customers.pool_preview import POOL_PREVIEW_FIELDS, preview_fields, preview_timeline
 from crm.customers.services import lifecycle, pool
 from crm.customers.views import CustomerDetailView
 from crm.system.dictionaries import dictionary_choices, dictionary_label
@@ -38,8 +42,8 @@ class PoolListView(ScopedListView):
     filterset_class = PoolFilterSet
     template_name = "customers/pool/pool_list.html"
     list_key = "customers.pool"
-    columns = ["name", "kind", "phone", "level", "industry", "scale", "source", "city", "department",
-               "last_follow_up_at", "pool_entered_at", "created_at"]
+    # Only what the pool shows before a claim (crm/customers/pool_preview.py).
+    columns = list(POOL_PREVIEW_FIELDS)
     default_columns = ["name", "level", "industry", "department", "last_follow_up_at", "pool_entered_at"]
     sortable = {"name", "level", "last_follow_up_at", "pool_entered_at", "created_at"}
     default_sort = "-pool_entered_at"
@@ -48,10 +52,10 @@ class PoolListView(ScopedListView):
                      "pool_entered_at": gettext_lazy("In the pool since")}
 
     def get_queryset(self):
-        self.filterset = PoolFilterSet(
+        self.filterset = restrict_filterset(PoolFilterSet(
             self.request.GET or None, request=self.request,
             queryset=Customer.objects.in_pool().visible_to(self.request.user, "pool")
-        )
+        ), self.request.user)
         queryset = (
             self.filterset.qs if self.filterset.is_bound and self.filterset.is_valid() else self.filterset.queryset
         )
@@ -80,15 +84,39 @@ class PoolListView(ScopedListView):
 
 
 class PoolCustomerDetailView(CustomerDetailView):
-    """The 360° page of a pool customer, read-only until someone claims it."""
+    """The 360° page of a pool customer, read-only until someone claims it: the pool's field list and timeline
+    (crm/customers/pool_preview.py), no contacts."""
 
     action = "pool"
+
+    @property
+    def detail_fields(self):  # type: ignore[override]
+        return preview_fields(self.request.user)
 
     def get_queryset(self):
         return Customer.objects.in_pool().visible_to(self.request.user, "pool")
 
     def get_page_flags(self) -> dict:
         return {"can_edit": False, "can_delete": False, "can_unmask": False, "pool_preview": True}
+
+    def timeline(self):
+        return preview_timeline(self.object, self.request.user)
+
+
+class PoolTimelineView(ScopedQuerysetMixin, generic.DetailView):
+    """htmx: one older page of a pool customer's preview timeline (``?before=``)."""
+
+    model = Customer
+    action = "pool"
+    template_name = "customers/_timeline.html"
+
+    def get_queryset(self):
+        return Customer.objects.in_pool().visible_to(self.request.user, "pool")
+
+    def get_context_data(self, **kwargs):
+        before = parse_datetime(self.request.GET.get("before", "") or "") or None
+        entries, cursor = preview_timeline(self.object, self.request.user, before=before)
+        return {**super().get_context_data(**kwargs), "entries": entries, "cursor": cursor, "pool_preview": True}
 
 
 def _pool_customer(request, pk: int) -> Customer:
@@ -223,12 +251,19 @@ class PoolRulesView(SystemAdminMixin, generic.ListView):
             rule.level_label = dictionary_label("customer_level", rule.level)
         return rules
 
+    def movements(self):
+        """The latest movements of customers the user may see (their data scope): the rules page is open to
+        every system.view holder, whose scope may be their own customers only."""
+        visible = Customer.objects.visible_to(self.request.user)
+        return (PoolMovement.objects.filter(Exists(visible.filter(pk=OuterRef("customer_id"))))
+                .select_related("customer", "actor", "previous_owner")[:20])
+
     def get_context_data(self, **kwargs):
         return {
             **super().get_context_data(**kwargs),
             "policy": LifecyclePolicy.current(),
             "can_edit": self.request.user.has_module_perm("system", "edit"),
-            "movements": PoolMovement.objects.select_related("customer", "actor", "previous_owner")[:20],
+            "movements": self.movements(),
         }
 
 

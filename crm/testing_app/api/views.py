@@ -13,6 +13,8 @@ class ProjectViewSet(ExportActionMixin, ScopedModelViewSet):
     queryset = Project.objects.all()
     serializer_class = ProjectSerializer
     filterset_class = ProjectFilterSet
+    # budget: a field a role may be denied, so the platform must drop it for such a role.
+    ordering_fields = ["name", "budget", "updated_at"]
     export_spec = PROJECT_EXPORT
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
