@@ -648,7 +648,8 @@ def test_the_token_state_shows_no_key(org, api_client_for):
     rep = org["sales1"]
     session = APIClient()
     session.force_login(rep)
-    assert session.get("/api/v1/me/token/").json() == {"exists": False, "created": None, "key_hint": None}
+    assert session.get("/api/v1/me/token/").json() == {"exists": False, "created": None, "key_hint": None,
+                                                        "last_used": None}
     api_client_for(rep)  # asks for a token
     key = Token.objects.get(user=rep).key
     body = session.get("/api/v1/me/token/").json()
