@@ -15,6 +15,7 @@ their follow-ups and remarks — point CRM_DATA_DIR / DATABASE_URL at a copy if 
 from __future__ import annotations
 
 import csv
+import json
 import os
 import signal
 import socket
@@ -56,6 +57,20 @@ def wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 120)
     raise SystemExit(f"crm serve did not answer {url}/healthz within {timeout:.0f} s")
 
 
+def obtain_tokens(url: str) -> str:
+    """One API token per persona, as ``persona:key,…`` for the locustfile (BENCH_LOAD_TOKENS)."""
+    password = os.environ.get("CRM_DEMO_PASSWORD", "demo")
+    tokens = []
+    for persona in filter(None, (p.strip() for p in os.environ.get(
+            "BENCH_LOAD_PERSONAS", "sales1,sales2,manager,admin").split(","))):
+        request = urllib.request.Request(f"{url}/api/v1/auth/token/", method="POST",
+                                         data=json.dumps({"username": persona, "password": password}).encode(),
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            tokens.append(f"{persona}:{json.load(response)['token']}")
+    return ",".join(tokens)
+
+
 def report(stats_csv: Path) -> tuple[int, int]:
     """Prints locust's per-endpoint figures; returns (requests, failures) of the whole run."""
     with stats_csv.open(newline="") as handle:
@@ -88,6 +103,7 @@ def main() -> int:
         cwd=ROOT, env=env, stdout=server_log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_until_healthy(url, server)
+        env["BENCH_LOAD_TOKENS"] = obtain_tokens(url)
         print(f"bench_load: {USERS} users ({SPAWN_RATE:g}/s) for {SECONDS} s against {url} "
               f"({WORKERS} workers × {THREADS} threads, keep-alive {KEEPALIVE} s)", flush=True)
         locust = subprocess.run(
@@ -101,7 +117,7 @@ def main() -> int:
         for row in failure_rows:
             print(f"FAILED {row['Occurrences']}× {row['Method']} {row['Name']}: {row['Error'][:300]}")
         if locust.returncode not in (0, 1) or requests == 0:
-            print(locust.stdout[-4000:])
+            print(locust.stdout[:4000])
             return 1
         print(f"bench_load: {requests} requests, {failures} failed")
         return 1 if failures else 0
