@@ -1,10 +1,12 @@
 """Django settings. Every knob is an environment variable, documented in docs/configuration.md."""
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "huey.contrib.djhuey",
     "axes",
+    "csp",
     "crm.core",
     "crm.accounts",
     "crm.audit",
@@ -73,6 +76,7 @@ MIDDLEWARE = [
     "crm.core.middleware.MetricsMiddleware",
     "crm.core.middleware.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "crm.accounts.middleware.SlidingSessionMiddleware",
@@ -157,6 +161,33 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("CRM_BEHIND_PROXY") else None
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated). The client IP
+# in the audit trail is then the right-most address of the chain that is not one of them; from anyone else the
+# header is ignored and the connection's own address is the client's (crm/core/client_ip.py).
+CRM_TRUSTED_PROXIES = env_list("CRM_TRUSTED_PROXIES", "")
+for _proxy in CRM_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"CRM_TRUSTED_PROXIES: {_proxy!r} is not an address or network") from _error
+
+# Content-Security-Policy (django-csp): scripts, styles, fonts, images and requests from this site only — no
+# CDN, no inline script or style, no eval. Templates put behaviour in crm/core/static/crm/crm.js (data
+# attributes) and sizes in crm.css; Bootstrap's CSS draws its icons from data: URIs, hence img-src data:.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 AXES_FAILURE_LIMIT = int(os.environ.get("CRM_LOCKOUT_FAILURES", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("CRM_LOCKOUT_MINUTES", "15")) / 60  # hours
@@ -164,6 +195,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "crm.accounts.views.lockout_response"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "crm.core.request_context.client_ip"  # the audit trail's client IP, proxies and all
 
 # --- Internationalisation --------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -194,7 +226,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 # --- REST API ----------------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "crm.accounts.authentication.TrackedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

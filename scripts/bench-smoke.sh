@@ -88,8 +88,10 @@ for script in bench/*.py; do
   use_copy "$copy"
   log="$scratch/$copy.log"
   began=$SECONDS
-  # Small sizes for every knob a script reads; bench_pool fills BENCH_CUSTOMERS, so a hundred more than there are.
+  # Small sizes for every knob a script reads; bench_pool fills BENCH_CUSTOMERS, so a hundred more than there are;
+  # bench_load: a few users for a few seconds (still no request may fail).
   if BENCH_RUNS=2 BENCH_EXPORT_RUNS=1 BENCH_ROWS=200 BENCH_CUSTOMERS=$((customers + 100)) \
+    BENCH_LOAD_USERS=4 BENCH_LOAD_SPAWN_RATE=4 BENCH_LOAD_SECONDS=10 \
     timeout 300 "$python" "$script" >"$log" 2>&1; then
     echo "  ok    $script ($((SECONDS - began)) s)"
     if [ -n "${BENCH_SMOKE_VERBOSE:-}" ]; then sed 's/^/        /' "$log"; fi

@@ -54,6 +54,23 @@ class ProfileForm(forms.ModelForm):
         fields = ["name", "phone", "email", "language"]
 
 
+class ApiTokenForm(forms.Form):
+    """A new API token for oneself: the current password first, as the API's ``POST /api/v1/me/token/``."""
+
+    password = forms.CharField(label=_("Your current password"), widget=forms.PasswordInput, strip=False,
+                               max_length=4096)
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("Wrong password."))
+        return password
+
+
 class DepartmentForm(forms.ModelForm):
     class Meta:
         model = Department

@@ -205,3 +205,23 @@ class User(AbstractUser):
             found.append(pk)
             stack.extend(reports.get(pk, []))
         return found
+
+
+class ApiTokenUse(models.Model):
+    """When a user's API token last authenticated a request (the profile shows it beside the token's age).
+
+    One row per token, deleted with it. Written by ``TrackedTokenAuthentication`` at most once per few minutes
+    per token, so reading it costs nothing and keeping it costs no write per request.
+    """
+
+    token = models.OneToOneField("authtoken.Token", on_delete=models.CASCADE, primary_key=True, related_name="use",
+                                 verbose_name=_("API token"))
+    last_used_at = models.DateTimeField(_("last used"))
+
+    class Meta:
+        verbose_name = _("API token use")
+        verbose_name_plural = _("API token uses")
+        ordering = ["-last_used_at"]
+
+    def __str__(self) -> str:
+        return f"{self.token_id[:4]}… {self.last_used_at:%Y-%m-%d %H:%M}"

@@ -62,13 +62,29 @@ def update_user(*, actor: User, user: User, data: dict[str, Any]) -> User:
 
 @transaction.atomic
 def set_password(*, actor: User, user: User, password: str) -> None:
-    """An admin's reset or the user's own change; the password itself never reaches the audit trail."""
+    """An admin's reset or the user's own change; the password itself never reaches the audit trail.
+
+    A new password ends every way in that the old one gave: other sessions end (Django's session hash, the
+    calling view keeps the caller's own) and the user's API token is deleted, so a leaked key dies with the
+    leaked password and the token endpoint hands out a new key, not the old one again.
+    """
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record_event(actor=actor, action=AuditEvent.Action.PASSWORD_CHANGE, instance=user)
+    revoke_api_token(actor=actor, user=user)
 
 
 # --- API tokens: one per user (DRF's authtoken); the key itself never reaches the audit trail ---------------
+
+def api_token_state(*, user: User) -> dict[str, Any]:
+    """What the user may know of their token without its key: whether it exists, its age, its last use."""
+    token = Token.objects.filter(user=user).select_related("use").first()
+    if token is None:
+        return {"exists": False, "created": None, "key_hint": None, "last_used": None}
+    use = getattr(token, "use", None)
+    return {"exists": True, "created": token.created, "key_hint": token.key[:4],
+            "last_used": use.last_used_at if use else None}
+
 
 @transaction.atomic
 def obtain_api_token(*, user: User) -> Token:

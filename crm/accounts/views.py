@@ -18,6 +18,7 @@ from django.views import generic
 from crm.accounts import services
 from crm.accounts.filtersets import UserFilterSet
 from crm.accounts.forms import (
+    ApiTokenForm,
     DepartmentForm,
     ProfileForm,
     RoleForm,
@@ -79,6 +80,38 @@ class ProfileView(LoginRequiredMixin, ServiceFormMixin, generic.UpdateView):
 
     def perform(self, form):
         return services.update_user(actor=self.request.user, user=self.get_object(), data=changed_values(form))
+
+    def get_context_data(self, **kwargs):
+        return {"token": services.api_token_state(user=self.request.user),
+                "token_form": ApiTokenForm(user=self.request.user), **super().get_context_data(**kwargs)}
+
+
+class OwnTokenCreateView(LoginRequiredMixin, generic.View):
+    """POST: a new API token for the signed-in user (current password required); the key is shown this once."""
+
+    def post(self, request):
+        form = ApiTokenForm(request.POST, user=request.user)
+        context = {}
+        if form.is_valid():
+            token = services.regenerate_api_token(actor=request.user, user=request.user)
+            context["new_token"] = token.key
+            form = ApiTokenForm(user=request.user)
+        profile = ProfileView(request=request, kwargs={})
+        profile.object = profile.get_object()
+        context = profile.get_context_data(**context, token_form=form)
+        # Rendered, not redirected: the key must not travel through the session or a cookie.
+        response = render(request, ProfileView.template_name, context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class OwnTokenRevokeView(LoginRequiredMixin, generic.View):
+    """POST: deletes the signed-in user's API token; every client using it gets 401 from then on."""
+
+    def post(self, request):
+        if services.revoke_api_token(actor=request.user, user=request.user):
+            messages.success(request, _("Your API token has been revoked."))
+        return HttpResponseRedirect(reverse("accounts:profile"))
 
 
 # --- Admin pages: users, departments, roles (need the "system" module permission) ---------------------------

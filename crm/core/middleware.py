@@ -9,7 +9,7 @@ import uuid
 from django.urls import Resolver404, resolve
 from prometheus_client import Counter, Histogram
 
-from crm.core.request_context import client_ip_var, request_id_var
+from crm.core.request_context import client_ip, client_ip_var, request_id_var
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -30,8 +30,7 @@ class RequestIdMiddleware:
     def __call__(self, request):
         incoming = request.headers.get("X-Request-ID", "")
         request.id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        ip = forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
+        ip = client_ip(request)
         # Set, not reset afterwards: Django logs 4xx/5xx responses after the middleware chain has returned,
         # and those lines must carry the id too. The next request on this thread sets its own.
         request_id_var.set(request.id)

@@ -303,6 +303,9 @@ class TokenStateSerializer(serializers.Serializer):
     exists = serializers.BooleanField()
     created = serializers.DateTimeField(allow_null=True)
     key_hint = serializers.CharField(allow_null=True, help_text=gettext_lazy("The key's first four characters."))
+    last_used = serializers.DateTimeField(
+        allow_null=True, help_text=gettext_lazy("When the token last authenticated a request (to within five "
+                                                "minutes); null if never."))
 
 
 class TokenRegenerateSerializer(serializers.Serializer):

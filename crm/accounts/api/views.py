@@ -13,7 +13,6 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.decorators import action
 from rest_framework.generics import GenericAPIView
@@ -114,7 +113,8 @@ class UserViewSet(SystemViewSetMixin, mixins.ListModelMixin, mixins.RetrieveMode
     @extend_schema(request=PasswordResetSerializer, responses={204: None})
     @action(detail=True, methods=["post"])
     def password(self, request, pk=None):
-        """Sets a new password for the user (system.edit), checked against the password rules."""
+        """Sets a new password for the user (system.edit), checked against the password rules. The user's
+        sessions end and their API token is revoked."""
         user = self.get_object()
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -236,7 +236,8 @@ class ProfileView(OwnAccountView):
 
 
 class OwnPasswordView(OwnAccountView):
-    """Changes the caller's password; the current one is required. Other sessions end, this one stays."""
+    """Changes the caller's password; the current one is required. Other sessions end, this one stays; the
+    caller's API token is revoked (a caller signed in by token asks for a new one with the new password)."""
 
     serializer_class = PasswordChangeSerializer
 
@@ -258,10 +259,7 @@ class OwnTokenView(OwnAccountView):
 
     @extend_schema(responses=TokenStateSerializer)
     def get(self, request):
-        token = Token.objects.filter(user=request.user).first()
-        state = {"exists": token is not None, "created": token.created if token else None,
-                 "key_hint": token.key[:4] if token else None}
-        return Response(TokenStateSerializer(state).data)
+        return Response(TokenStateSerializer(services.api_token_state(user=request.user)).data)
 
     @extend_schema(request=TokenRegenerateSerializer, responses={201: NewTokenSerializer})
     def post(self, request):

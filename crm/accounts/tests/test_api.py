@@ -579,7 +579,7 @@ def test_the_profile_is_only_read_and_patched(org, api_client_for):
 
 # --- One's own password -----------------------------------------------------------------------------------
 
-def test_changing_ones_password_keeps_this_session_and_the_token_but_ends_other_sessions(org, api_client_for):
+def test_changing_ones_password_keeps_this_session_but_ends_other_sessions_and_the_token(org, api_client_for):
     rep = org["sales1"]
     this_browser, other_browser = APIClient(), APIClient()
     for browser in (this_browser, other_browser):
@@ -589,7 +589,7 @@ def test_changing_ones_password_keeps_this_session_and_the_token_but_ends_other_
                                                           "new_password": NEW_PASSWORD}, format="json")
     assert response.status_code == 204
     assert this_browser.get("/api/v1/me/").status_code == 200
-    assert token_client.get("/api/v1/me/").status_code == 200
+    assert token_client.get("/api/v1/me/").status_code == 401  # revoked with the old password (issue 8)
     assert other_browser.get("/api/v1/me/").status_code == 401  # signed out: the session hash no longer matches
     rep.refresh_from_db()
     assert rep.check_password(NEW_PASSWORD)
@@ -648,7 +648,8 @@ def test_the_token_state_shows_no_key(org, api_client_for):
     rep = org["sales1"]
     session = APIClient()
     session.force_login(rep)
-    assert session.get("/api/v1/me/token/").json() == {"exists": False, "created": None, "key_hint": None}
+    assert session.get("/api/v1/me/token/").json() == {"exists": False, "created": None, "key_hint": None,
+                                                        "last_used": None}
     api_client_for(rep)  # asks for a token
     key = Token.objects.get(user=rep).key
     body = session.get("/api/v1/me/token/").json()

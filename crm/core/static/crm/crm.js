@@ -1,3 +1,6 @@
+// The CRM's own behaviour. No page carries inline script or on*="" handlers (the Content-Security-Policy allows
+// script from this site's files only): markup says what it wants with data attributes, this file does it.
+
 // Gives plain Django form widgets Bootstrap's look, on first load and after htmx swaps.
 function styleForms(root) {
   root.querySelectorAll("input, select, textarea").forEach(function (el) {
@@ -6,5 +9,47 @@ function styleForms(root) {
     el.classList.add(el.tagName === "SELECT" ? "form-select" : "form-control");
   });
 }
-document.addEventListener("DOMContentLoaded", function () { styleForms(document); });
-document.addEventListener("htmx:afterSwap", function (event) { styleForms(event.target); });
+
+// Values the server computes for a style (a progress bar's width, an indent, a colour) come as data
+// attributes and are set through the DOM, which a CSP without 'unsafe-inline' for styles allows.
+function applyDataStyles(root) {
+  root.querySelectorAll("[data-width-percent]").forEach(function (el) {
+    el.style.width = Math.max(0, Math.min(100, Number(el.dataset.widthPercent) || 0)) + "%";
+  });
+  root.querySelectorAll("[data-indent]").forEach(function (el) {
+    el.style.paddingLeft = (Number(el.dataset.indent) || 0) + "rem";
+  });
+  root.querySelectorAll("[data-color]").forEach(function (el) {
+    if (CSS.supports("color", el.dataset.color)) el.style.backgroundColor = el.dataset.color;
+  });
+}
+
+function enhance(root) {
+  styleForms(root);
+  applyDataStyles(root);
+}
+
+document.addEventListener("DOMContentLoaded", function () { enhance(document); });
+document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
+
+// <form data-confirm="Question?">: asks before submitting; Cancel submits nothing.
+document.addEventListener("submit", function (event) {
+  var question = event.target.dataset && event.target.dataset.confirm;
+  if (question && !window.confirm(question)) event.preventDefault();
+}, true);
+
+document.addEventListener("click", function (event) {
+  // <input type="checkbox" data-select-all="ids">: ticks or clears every checkbox named "ids" on the page.
+  var all = event.target.closest("[data-select-all]");
+  if (all) {
+    document.querySelectorAll('input[type=checkbox][name="' + all.dataset.selectAll + '"]').forEach(function (box) {
+      box.checked = all.checked;
+    });
+  }
+  // <a href="fallback" data-history-back>: goes back where the user came from, else follows the link.
+  var back = event.target.closest("a[data-history-back]");
+  if (back && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
+});
