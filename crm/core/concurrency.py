@@ -52,7 +52,7 @@ class VersionedModel(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, VERSION_FIELD}
         previous = self.version
-        self.version = F(VERSION_FIELD) + 1  # type: ignore[assignment]  # an expression until read back
+        self.version = F(VERSION_FIELD) + 1  # an expression until read back below
         try:
             super().save(*args, **kwargs)
         except BaseException:

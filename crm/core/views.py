@@ -45,12 +45,14 @@ if TYPE_CHECKING:
     # What the mixins are mixed into, as the type checker sees it; at run time they are plain classes.
     class _ModelFormViewBase(generic.edit.ModelFormMixin, generic.View): ...
 
+    class _UpdateViewBase(generic.edit.BaseUpdateView): ...
+
     class _ModelViewBase(generic.View):
         model: Any  # list views declare it optional, detail views required
 
         def get_queryset(self) -> Any: ...
 else:
-    _ModelFormViewBase = _ModelViewBase = object
+    _ModelFormViewBase = _ModelViewBase = _UpdateViewBase = object
 
 
 def _signed_in(user) -> User:
@@ -365,7 +367,7 @@ class ScopedCreateView(ScopedFormMixin, ModulePermissionMixin, generic.CreateVie
         return self.create(form.cleaned_data)
 
 
-class VersionedUpdateMixin(_ModelFormViewBase):
+class VersionedUpdateMixin(_UpdateViewBase):
     """No lost update for an edit form of a versioned model (crm.core.concurrency): the form carries the
     record's version in a hidden field; the POST runs in one transaction that reads the record under a row lock
     and refuses, with a message and a link to reload, a form opened before someone else's change. The refused

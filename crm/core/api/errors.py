@@ -24,7 +24,7 @@ from crm.core.errors import DomainError
 class Conflict(exceptions.APIException):
     """The write was based on an old version of the record (``version`` in the body)."""
 
-    status_code = status.HTTP_409_CONFLICT
+    status_code: int = status.HTTP_409_CONFLICT
     default_code = "conflict"
 
     def __init__(self, detail=None, *, current_version: int | None = None):

@@ -127,7 +127,7 @@ class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
             finally:
                 self._locked_object = None
         record = serializer.instance
-        if getattr(record, "_prefetched_objects_cache", None):
+        if record is not None and getattr(record, "_prefetched_objects_cache", None):
             record._prefetched_objects_cache = {}  # the sets may have changed: read them again
         return self._with_etag(Response(serializer.data), record)
 

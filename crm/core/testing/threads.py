@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.db import connection, connections
@@ -28,7 +28,7 @@ from django.db import connection, connections
 def threads_database(transactional_db, tmp_path) -> Iterator[None]:
     settings = connections.settings["default"]
     name = str(settings["NAME"])
-    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+    if connection.vendor != "sqlite" or not cast(Any, connection).is_in_memory_db():
         yield
         return
     keeper = sqlite3.connect(name, uri=True)  # keeps the in-memory test database alive meanwhile
