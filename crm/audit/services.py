@@ -17,8 +17,8 @@ from crm.core.bulk import chunks, insert_values
 from crm.core.request_context import current_ip, current_request_id
 
 # Fields of any model never worth a history line; a model names its own in ``audit_exclude`` (derived columns,
-# bookkeeping), e.g. ``audit_exclude = ("search_text",)``.
-_SKIPPED_FIELDS = frozenset({"updated_at", "created_at", "password", "last_login"})
+# bookkeeping), e.g. ``audit_exclude = ("search_text",)``. ``version`` moves with every save (core/concurrency.py).
+_SKIPPED_FIELDS = frozenset({"updated_at", "created_at", "password", "last_login", "version"})
 
 
 def _skipped_fields(model: type[models.Model]) -> frozenset[str]:

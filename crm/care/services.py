@@ -22,6 +22,7 @@ from crm.audit.models import AuditEvent
 from crm.care.models import CareLog, CarePlan, GreetingDay, Occasion
 from crm.care.occasions import Greeting, due_greetings, holiday_today
 from crm.care.rendering import GreetingTemplate, RenderedGreeting, merge_values, sample_values
+from crm.core.concurrency import lock_for_update
 from crm.core.contact_points import mask_email
 from crm.core.errors import DomainError
 from crm.customers.models import Contact
@@ -63,6 +64,7 @@ def create_care_plan(*, actor: User, data: dict[str, Any]) -> CarePlan:
 
 @transaction.atomic
 def update_care_plan(*, actor: User, plan: CarePlan, data: dict[str, Any]) -> CarePlan:
+    lock_for_update(plan)  # the change and the audit's "from" apply to the plan as it is now
     fields = dict(data)
     greeting_days, tags = fields.pop("greeting_days", None), fields.pop("tags", None)
     before = {**audit.snapshot(plan), **_plan_relations(plan)}

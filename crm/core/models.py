@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.concurrency import VersionedModel
 from crm.core.querysets import ScopedQuerySet
 
 
@@ -17,8 +18,11 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class ScopedModel(TimeStampedModel):
+class ScopedModel(VersionedModel, TimeStampedModel):
     """A business record that belongs to an owner and a department, and so falls under data-scope rules.
+
+    It is versioned (``crm.core.concurrency``): the base update view and viewset refuse a write based on an old
+    version and lock the row for the update.
 
     ``module`` names the permission module (see crm.core.permissions) that governs the model.
     """

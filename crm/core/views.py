@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied, ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
@@ -28,12 +28,13 @@ from huey.contrib.djhuey import HUEY
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
 from crm.core import services as core_services
+from crm.core.concurrency import VERSION_FIELD, is_versioned, lock_for_update, stale_message
 from crm.core.dashboard import render_widgets
 from crm.core.errors import DomainError
 from crm.core.exports import ExportSpec, export_response, filters_for_audit
 from crm.core.fieldperms import hidden_fields, restrict_form, unsearchable_fields, visible_field_values
 from crm.core.filtersets import restrict_filterset
-from crm.core.forms import changed_values
+from crm.core.forms import VersionField, changed_values
 from crm.core.models import SavedView
 from crm.core.pagination import CappedPaginator, with_tiebreak
 from crm.core.panels import render_panels
@@ -47,12 +48,14 @@ if TYPE_CHECKING:
     # What the mixins are mixed into, as the type checker sees it; at run time they are plain classes.
     class _ModelFormViewBase(generic.edit.ModelFormMixin, generic.View): ...
 
+    class _UpdateViewBase(generic.edit.BaseUpdateView): ...
+
     class _ModelViewBase(generic.View):
         model: Any  # list views declare it optional, detail views required
 
         def get_queryset(self) -> Any: ...
 else:
-    _ModelFormViewBase = _ModelViewBase = object
+    _ModelFormViewBase = _ModelViewBase = _UpdateViewBase = object
 
 
 def _signed_in(user) -> User:
@@ -412,7 +415,45 @@ class ScopedCreateView(ScopedFormMixin, ModulePermissionMixin, generic.CreateVie
         return self.create(form.cleaned_data)
 
 
-class ScopedUpdateView(ScopedFormMixin, ScopedQuerysetMixin, generic.UpdateView):
+class VersionedUpdateMixin(_UpdateViewBase):
+    """No lost update for an edit form of a versioned model (crm.core.concurrency): the form carries the
+    record's version in a hidden field; the POST runs in one transaction that reads the record under a row lock
+    and refuses, with a message and a link to reload, a form opened before someone else's change. The refused
+    form shows what the user typed. Put it before the generic UpdateView (``ScopedUpdateView`` has it)."""
+
+    stale = False
+
+    def post(self, request, *args, **kwargs):
+        # The response is a TemplateResponse or a redirect: rendered after the transaction, outside the lock.
+        with transaction.atomic():
+            return super().post(request, *args, **kwargs)
+
+    def get_object(self, queryset=None):
+        record = super().get_object(queryset)
+        if self.request.method == "POST" and is_versioned(record):
+            lock_for_update(record)
+        return record
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if is_versioned(self.object):
+            form.fields[VERSION_FIELD] = VersionField(initial=self.object.version)
+        return form
+
+    def form_valid(self, form):
+        posted = form.cleaned_data.get(VERSION_FIELD)
+        if is_versioned(self.object) and posted is not None and posted != self.object.version:
+            self.stale = True
+            form.add_error(None, stale_message())
+            return self.form_invalid(form)
+        return super().form_valid(form)
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "stale_record": self.stale,
+                "reload_url": self.request.get_full_path()}
+
+
+class ScopedUpdateView(VersionedUpdateMixin, ScopedFormMixin, ScopedQuerysetMixin, generic.UpdateView):
     action = "edit"
 
     def update(self, instance, data: dict):  # pragma: no cover - subclasses call their service

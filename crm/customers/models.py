@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.core.concurrency import VersionedModel
 from crm.core.contact_points import mask_email, mask_id_number, mask_phone, normalise_email, normalise_phone
 from crm.core.crypto import EncryptedCharField, blind_index
 from crm.core.models import ScopedModel, TimeStampedModel
@@ -259,7 +260,7 @@ class ContactQuerySet(ScopedQuerySet):
         return self.filter(email_index=index) if index else self.none()
 
 
-class Contact(TimeStampedModel):
+class Contact(VersionedModel, TimeStampedModel):
     """A person at a customer (联系人). Phone, e-mail and ID number are encrypted at rest; their blind indexes
     keep exact search and duplicate detection working. Visible to whoever may see the customer."""
 
@@ -342,7 +343,7 @@ class Contact(TimeStampedModel):
         return {"mobile": mask_phone, "email": mask_email, "id_number": mask_id_number}[field](value)
 
 
-class Activity(TimeStampedModel):
+class Activity(VersionedModel, TimeStampedModel):
     """A follow-up record (跟进记录): a call, visit, meeting, e-mail or note about a customer."""
 
     module = "customers"

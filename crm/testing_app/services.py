@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from crm.audit.services import record_create, record_creates, record_delete, record_update, snapshot
 from crm.core.bulk import insert_objects
+from crm.core.concurrency import lock_for_update
 from crm.core.errors import DomainError
 from crm.notifications.services import notify
 from crm.system.calendar import add_working_hours
@@ -44,6 +45,7 @@ def create_project(*, actor: User, data: dict[str, Any]) -> Project:
 
 @transaction.atomic
 def update_project(*, actor: User, project: Project, data: dict[str, Any]) -> Project:
+    lock_for_update(project)  # the change and the audit's "from" apply to the record as it is now
     if "budget" in data:
         check_budget(actor, data["budget"])
     before = snapshot(project)
@@ -112,6 +114,7 @@ def create_deal(*, actor: User, data: dict[str, Any]) -> Deal:
 
 @transaction.atomic
 def update_deal(*, actor: User, deal: Deal, data: dict[str, Any]) -> Deal:
+    lock_for_update(deal)
     before = snapshot(deal)
     for name, value in data.items():
         setattr(deal, name, value)

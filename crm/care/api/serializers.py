@@ -24,8 +24,8 @@ class CarePlanSerializer(serializers.ModelSerializer):
     class Meta:
         model = CarePlan
         fields = ["id", "name", "occasion", "greeting_days", "subject_template", "body_template", "levels",
-                  "lifecycle_stages", "tags", "is_active", "owner", "owner_name", "department", "created_at",
-                  "updated_at"]
+                  "lifecycle_stages", "tags", "is_active", "owner", "owner_name", "department", "version",
+                  "created_at", "updated_at"]
         read_only_fields = ["owner", "department", "created_at", "updated_at"]
 
 

@@ -17,7 +17,26 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from crm.core.concurrency import StaleVersionError
 from crm.core.errors import DomainError
+
+
+class Conflict(exceptions.APIException):
+    """The write was based on an old version of the record (``version`` in the body)."""
+
+    status_code: int = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+    def __init__(self, detail=None, *, current_version: int | None = None):
+        super().__init__(detail)
+        self.current_version = current_version
+
+
+class PreconditionFailed(Conflict):
+    """``If-Match`` named another version than the record's current one."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
 
 
 def _flatten(detail) -> dict[str, Any] | list[Any]:  # nested as the serializer's fields are
@@ -31,7 +50,9 @@ def _flatten(detail) -> dict[str, Any] | list[Any]:  # nested as the serializer'
 
 
 def exception_handler(exc, context):
-    if isinstance(exc, DomainError) and exc.code == "permission_denied":
+    if isinstance(exc, StaleVersionError):
+        exc = Conflict(exc.message, current_version=exc.current)
+    elif isinstance(exc, DomainError) and exc.code == "permission_denied":
         exc = exceptions.PermissionDenied(exc.message)
     elif isinstance(exc, DomainError):
         exc = exceptions.ValidationError({exc.field: [exc.message]} if exc.field else [exc.message])
@@ -61,6 +82,8 @@ def exception_handler(exc, context):
     else:
         error["message"] = str(exc.detail if isinstance(exc, exceptions.APIException) else exc)
         # The stubs leave out the attribute Throttled.__init__ sets.
+        if isinstance(exc, Conflict) and exc.current_version is not None:
+            error["current_version"] = exc.current_version  # what to send back after reloading
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:  # type: ignore[attr-defined]
             error["retry_after"] = int(exc.wait)  # type: ignore[attr-defined]
     response.data = {"error": error}

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from crm.accounts.models import User
 from crm.core.api.serializers import PlainColumnsMixin
 from crm.core.api.views import FieldPermissionSerializerMixin
+from crm.core.concurrency import SetChange
 from crm.customers.models import Activity, Contact, Customer
 from crm.customers.services.bulk import BULK_ACTIONS, MAX_SELECTION
 
@@ -30,6 +31,14 @@ class CustomerSerializer(FieldPermissionSerializerMixin, PlainColumnsMixin, seri
     collaborators = serializers.PrimaryKeyRelatedField(many=True, required=False,
                                                        queryset=User.objects.filter(is_active=True))
     in_pool = serializers.BooleanField(read_only=True)
+    # Changes of the sets that need no knowledge of the rest of them (docs/api.md, "No lost update").
+    add_tags = TagNamesField(required=False, max_length=50, write_only=True)
+    remove_tags = TagNamesField(required=False, max_length=50, write_only=True)
+    add_collaborators = serializers.PrimaryKeyRelatedField(many=True, required=False, write_only=True,
+                                                           queryset=User.objects.filter(is_active=True))
+    remove_collaborators = serializers.PrimaryKeyRelatedField(many=True, required=False, write_only=True,
+                                                              queryset=User.objects.all())
+    SET_CHANGES = {"tags": ("add_tags", "remove_tags"), "collaborators": ("add_collaborators", "remove_collaborators")}
 
     class Meta:
         model = Customer
@@ -37,9 +46,26 @@ class CustomerSerializer(FieldPermissionSerializerMixin, PlainColumnsMixin, seri
                   "level", "credit_rating", "city", "address", "remark",
                   "tags", "owner", "owner_name", "collaborators", "department", "department_name",
                   "lifecycle_stage", "lifecycle_locked", "first_order_at", "last_order_at", "last_follow_up_at",
-                  "next_follow_up_at", "in_pool", "created_at", "updated_at"]
+                  "next_follow_up_at", "in_pool", "version", "created_at", "updated_at",
+                  "add_tags", "remove_tags", "add_collaborators", "remove_collaborators"]
         # The number comes from the number sequence (or an import) and never changes afterwards.
         read_only_fields = ["number", "department", "lifecycle_locked", "created_at", "updated_at"]
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            for name, changes in self.SET_CHANGES.items():
+                sent = [change for change in changes if change in data]
+                if sent and (name not in self.fields or self.fields[name].read_only):
+                    raise serializers.ValidationError({change: [_("You may not change this field.")]
+                                                       for change in sent})
+                if sent and name in data:
+                    raise serializers.ValidationError({name: [_(
+                        "Send either the whole list or what to add and remove, not both.")]})
+        attrs = super().to_internal_value(data)
+        for name, (add, remove) in self.SET_CHANGES.items():
+            if add in attrs or remove in attrs:
+                attrs[name] = SetChange(add=tuple(attrs.pop(add, ())), remove=tuple(attrs.pop(remove, ())))
+        return attrs
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_owner_name(self, customer) -> str | None:
@@ -79,7 +105,7 @@ class ContactSerializer(serializers.ModelSerializer):
     class Meta:
         model = Contact
         fields = ["id", "customer", "name", "title", "gender", "mobile", "email", "id_number", "birthday",
-                  "is_primary", "consent_given", "consent_source", "consent_at", "remark", "created_at",
+                  "is_primary", "consent_given", "consent_source", "consent_at", "remark", "version", "created_at",
                   "updated_at"]
         read_only_fields = ["created_at", "updated_at"]  # consent_at: see apply_consent_rules()
 
@@ -107,7 +133,7 @@ class ActivitySerializer(serializers.ModelSerializer):
     class Meta:
         model = Activity
         fields = ["id", "customer", "contact", "kind", "kind_label", "subject", "content", "occurred_at",
-                  "next_follow_up_at", "created_by", "created_by_name", "created_at"]
+                  "next_follow_up_at", "created_by", "created_by_name", "version", "created_at"]
         read_only_fields = ["created_by", "created_at"]
         extra_kwargs = {"occurred_at": {"required": False}}
 

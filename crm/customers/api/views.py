@@ -38,7 +38,8 @@ class CustomerViewSet(ExportActionMixin, ScopedModelViewSet):
     action_permissions = {"bulk": "view", "recycle_bin": "delete", "restore": "delete", "purge": "delete"}
     RECYCLE_BIN_ACTIONS = ("recycle_bin", "restore", "purge")
     LIST_COLUMNS = [*(name for name in CustomerSerializer.Meta.fields
-                      if name not in {"owner_name", "department_name", "tags", "collaborators", "in_pool"}),
+                      if name not in {"owner_name", "department_name", "tags", "collaborators", "in_pool", "add_tags",
+                                      "remove_tags", "add_collaborators", "remove_collaborators"}),
                     "pool_entered_at", "owner__name", "owner__username", "department__name"]
 
     def get_queryset(self):

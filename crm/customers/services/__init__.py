@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.audit.models import AuditEvent
+from crm.core.concurrency import SetChange, apply_set_change, bump_version, lock_for_update
 from crm.core.errors import DomainError
 from crm.customers.apps import NUMBER_SEQUENCE
 from crm.customers.models import Activity, Contact, Customer, Tag
@@ -65,14 +67,30 @@ def tags_by_name(names: list[str]) -> list[Tag]:
     return [existing.get(name) or Tag.objects.get_or_create(name=name)[0] for name in cleaned]
 
 
-def _set_relations(customer: Customer, tags: list[Tag | str] | None, collaborators: list[User] | None) -> None:
+def _tags(tags: Iterable[Tag | str]) -> list[Tag]:
+    tags = list(tags)
+    return [tag for tag in tags if isinstance(tag, Tag)] + tags_by_name([tag for tag in tags if isinstance(tag, str)])
+
+
+def _set_relations(customer: Customer, tags: list[Tag | str] | SetChange | None,
+                   collaborators: list[User] | SetChange | None) -> None:
+    """A list replaces the set (worked out against the locked, current one); a SetChange adds and removes only
+    what it names, so concurrent additions all stay."""
     if tags is not None:
-        names = [tag for tag in tags if isinstance(tag, str)]
-        customer.tags.set([tag for tag in tags if isinstance(tag, Tag)] + tags_by_name(names))
+        if isinstance(tags, SetChange):
+            apply_set_change(customer.tags, SetChange(add=tuple(_tags(tags.add)), remove=tuple(_tags(tags.remove))))
+        else:
+            apply_set_change(customer.tags, _tags(tags))
     if collaborators is not None:
-        if any(not user.is_active for user in collaborators):
+        added = collaborators.add if isinstance(collaborators, SetChange) else collaborators
+        if any(not user.is_active for user in added):
             raise DomainError(_("Collaborators must be active users."), field="collaborators")
-        customer.collaborators.set([user for user in collaborators if user.pk != customer.owner_id])
+        if isinstance(collaborators, SetChange):
+            apply_set_change(customer.collaborators, SetChange(
+                add=tuple(user for user in collaborators.add if user.pk != customer.owner_id),
+                remove=collaborators.remove))
+        else:
+            apply_set_change(customer.collaborators, [user for user in collaborators if user.pk != customer.owner_id])
 
 
 def _save_numbered(customer: Customer) -> None:
@@ -115,6 +133,10 @@ def create_customer(*, actor: User, data: dict[str, Any]) -> Customer:
 
 @transaction.atomic
 def update_customer(*, actor: User, customer: Customer, data: dict[str, Any]) -> Customer:
+    """Applies ``data`` (the fields to change; ``tags``/``collaborators`` a whole list or a ``SetChange``) to the
+    customer as it is now: the row is read again under a lock, so concurrent edits of other fields all stay and
+    the audit row's "from" values are the ones replaced."""
+    lock_for_update(customer)
     fields = dict(data)
     if "number" in fields and fields["number"] != customer.number:
         # Documents, letters and other systems quote it: a customer keeps the number it was given.
@@ -197,7 +219,7 @@ def create_contact(*, actor: User, customer: Customer, data: dict[str, Any]) -> 
     contact.full_clean()
     contact.save()
     if contact.is_primary:
-        customer.contacts.exclude(pk=contact.pk).update(is_primary=False)
+        customer.contacts.filter(is_primary=True).exclude(pk=contact.pk).update(is_primary=False, **bump_version())
     audit.record_event(actor=actor, action=AuditEvent.Action.CREATE, instance=contact,
                        changes={k: [None, v] for k, v in contact_snapshot(contact).items() if v not in (None, "")})
     return contact
@@ -205,6 +227,7 @@ def create_contact(*, actor: User, customer: Customer, data: dict[str, Any]) -> 
 
 @transaction.atomic
 def update_contact(*, actor: User, contact: Contact, data: dict[str, Any]) -> Contact:
+    lock_for_update(contact)  # what is changed, and the audit's "from", as it is now
     if contact.erased_at is not None:  # erased on request: new data would bring the person back unnoticed
         raise DomainError(_("This person's data was erased on request; the contact can no longer be edited."))
     before = contact_snapshot(contact)
@@ -214,7 +237,8 @@ def update_contact(*, actor: User, contact: Contact, data: dict[str, Any]) -> Co
     contact.full_clean()
     contact.save()
     if contact.is_primary:
-        contact.customer.contacts.exclude(pk=contact.pk).update(is_primary=False)
+        contact.customer.contacts.filter(is_primary=True).exclude(pk=contact.pk).update(
+            is_primary=False, **bump_version())
     changes = audit.diff(before, contact_snapshot(contact))
     if changes:
         audit.record_event(actor=actor, action=AuditEvent.Action.UPDATE, instance=contact, changes=changes)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from crm.accounts.models import User
+from crm.core.concurrency import SetChange
 from crm.core.errors import DomainError
 from crm.customers import services
 from crm.customers.models import Customer, Tag
@@ -32,11 +33,10 @@ def _perform(action: str, *, actor: User, customer: Customer, owner: User | None
              reason: str) -> None:
     if action == "assign":
         services.update_customer(actor=actor, customer=customer, data={"owner": owner})
-    elif action == "tag":
-        services.update_customer(actor=actor, customer=customer, data={"tags": [*customer.tags.all(), *tags]})
+    elif action == "tag":  # added and removed as pairs: a tag someone else adds meanwhile stays
+        services.update_customer(actor=actor, customer=customer, data={"tags": SetChange(add=tuple(tags))})
     elif action == "untag":
-        keep = [tag for tag in customer.tags.all() if tag not in tags]
-        services.update_customer(actor=actor, customer=customer, data={"tags": keep})
+        services.update_customer(actor=actor, customer=customer, data={"tags": SetChange(remove=tuple(tags))})
     elif action == "pool":
         from crm.customers.services.pool import release_to_pool
 

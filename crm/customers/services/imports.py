@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -138,6 +139,8 @@ def update_batch(
         .filter(pk__in=[row.target for row in batch])
         .select_related("owner", "department", "created_by")
         .prefetch_related("tags")
+        # Locked to the end of the write: an edit made meanwhile is neither read stale nor overwritten.
+        .select_for_update(of=("self",), no_key=True)
     }
     known: dict[int, set[str]] = {}
     for customer_id, mobile_index, email_index in Contact.objects.filter(customer_id__in=editable).values_list(
@@ -184,6 +187,7 @@ def update_batch(
             links_removed += [(customer.pk, tag.pk) for name, tag in current_tags.items() if name not in wanted]
         if before != after:
             customer.updated_at = now
+            customer.version = F("version") + 1  # an edit form opened before the import is now stale
             changed.append((customer, before, after))
         if row.contact:
             indexes = {blind_index(row.contact["mobile"]), blind_index(row.contact["email"])} - {""}
@@ -193,7 +197,7 @@ def update_batch(
                 contacts.append(contact)
                 known.setdefault(customer.pk, set()).update(indexes)
                 has_contacts.add(customer.pk)
-    fields = list(dict.fromkeys([*CHANGEABLE, *Customer.DERIVED_FIELDS, "updated_at"]))
+    fields = list(dict.fromkeys([*CHANGEABLE, *Customer.DERIVED_FIELDS, "updated_at", "version"]))
     Customer.objects.bulk_update([c for c, _b, _a in changed], fields, batch_size=UPDATE_BATCH)
     for customer_id, tag_id in links_removed:
         Customer.tags.through.objects.filter(customer_id=customer_id, tag_id=tag_id).delete()

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from crm.accounts.models import User
 from crm.audit import services as audit
+from crm.core.concurrency import bump_version
 from crm.core.errors import DomainError
 from crm.customers.models import Activity, Customer, LifecyclePolicy
 
@@ -117,7 +118,7 @@ def refresh_lifecycle_stages(now: dt.datetime | None = None) -> dict[str, int]:
             Customer.objects.filter(lifecycle_locked=False)
             .filter(condition)
             .exclude(lifecycle_stage=stage)
-            .update(lifecycle_stage=stage)
+            .update(lifecycle_stage=stage, **bump_version())
         )
     return moved
 

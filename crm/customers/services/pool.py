@@ -38,6 +38,7 @@ from django.utils.translation import ngettext
 
 from crm.accounts.models import User
 from crm.audit import services as audit
+from crm.core.concurrency import bump_version
 from crm.core.errors import DomainError
 from crm.core.timeline import TimelineEntry
 from crm.customers.models import Customer, PoolAuditAction, PoolMovement, PoolRule
@@ -102,7 +103,7 @@ def _enter_pool(ids: list[int], now: dt.datetime) -> None:
     """The set-based part of every way into the pool: no owner, clocks reset, collaborators gone (the old team
     must not keep working a customer it gave up)."""
     Customer.objects.filter(pk__in=ids).update(
-        owner=None, pool_entered_at=now, pool_warned_at=None, claimed_at=None, updated_at=now
+        owner=None, pool_entered_at=now, pool_warned_at=None, claimed_at=None, updated_at=now, **bump_version()
     )
     Customer.collaborators.through.objects.filter(customer_id__in=ids).delete()
 
@@ -308,6 +309,7 @@ def _take_out_of_pool(customer: Customer, owner: User, now: dt.datetime) -> None
         pool_entered_at=None,
         pool_warned_at=None,
         updated_at=now,
+        **bump_version(),  # an edit form opened before the claim is stale: it must not put the old owner back
     )
     if not moved:
         raise DomainError(_("Someone else has just taken this customer from the pool."), code="conflict")

@@ -25,6 +25,7 @@ from crm.core.views import (
     ScopedQuerysetMixin,
     ScopedUpdateView,
     ServiceFormMixin,
+    VersionedUpdateMixin,
     printed,
 )
 from crm.customers import services
@@ -260,7 +261,7 @@ class ContactCreateView(ContactFormMixin, generic.CreateView):
         return {**super().get_context_data(**kwargs), "customer": self.customer}
 
 
-class ContactUpdateView(ContactFormMixin, generic.UpdateView):
+class ContactUpdateView(VersionedUpdateMixin, ContactFormMixin, generic.UpdateView):
     action = "edit"
 
     def get_queryset(self):

@@ -7,7 +7,8 @@ from crm.testing_app.models import Deal, Milestone, Project
 class ProjectSerializer(FieldPermissionSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Project
-        fields = ["id", "number", "name", "status", "budget", "owner", "department", "created_at", "updated_at"]
+        fields = ["id", "number", "name", "status", "budget", "owner", "department", "version", "created_at",
+                  "updated_at"]
         read_only_fields = ["number", "owner", "department"]
 
 
@@ -21,5 +22,5 @@ class MilestoneSerializer(FieldPermissionSerializerMixin, serializers.ModelSeria
 class DealSerializer(FieldPermissionSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = Deal
-        fields = ["id", "name", "notes", "customer", "account", "owner"]
+        fields = ["id", "name", "notes", "customer", "account", "owner", "version"]
         read_only_fields = ["customer", "account", "owner"]
