@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -121,6 +123,24 @@ def _problem(value: str, foreign: bool) -> str | None:
         return None if digits == 10 else "freephone"
     # A local number without its area code, or a service number (95588).
     return None if digits <= 8 else "digits"
+
+
+@deconstructible
+class PhoneValidator:
+    """A model field's validator: refuses what cannot be a phone number, saying why (a form, the API and an
+    import's FieldCleaner all run it)."""
+
+    code = "invalid_phone"
+
+    def __call__(self, value: str) -> None:
+        if value and (problem := phone_problem(value)):
+            raise ValidationError(problem, code=self.code)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PhoneValidator)
+
+    def __hash__(self) -> int:
+        return hash(self.code)
 
 
 def phone_problem(raw: str) -> str | None:

@@ -15,6 +15,8 @@ import datetime as dt
 import re
 import unicodedata
 
+from django.core.exceptions import ValidationError
+from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -26,6 +28,8 @@ _CODE_VALUE = {ch: i for i, ch in enumerate(_CODE_CHARS)}
 _CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _CREDIT_CODE = re.compile(rf"^[{_CODE_CHARS}]{{18}}$")
 _SEPARATORS = re.compile(r"[\s\-_]+")
+_TAX_NUMBER = re.compile(r"^(?:[0-9A-Z]{15}|[0-9A-Z]{17,18}|[0-9A-Z]{20})$")
+_BANK_ACCOUNT = re.compile(r"^\d{8,32}$")
 
 
 def normalise_identity(raw: str) -> str:
@@ -70,3 +74,38 @@ def credit_code_problem(raw: str) -> str | None:
     if credit_code_check(value[:17]) != value[17]:
         return _("This credit code's check character does not match: a character is mistyped.")
     return None
+
+
+def tax_number_problem(raw: str) -> str | None:
+    """A taxpayer ID (纳税人识别号): the credit code for most companies, 15, 17 or 20 characters for older ones."""
+    if _TAX_NUMBER.match(normalise_identity(raw)):
+        return None
+    return _("A taxpayer ID has 15, 17, 18 or 20 digits and capital letters.")
+
+
+def bank_account_problem(raw: str) -> str | None:
+    if _BANK_ACCOUNT.match("".join(str(raw or "").split())):
+        return None
+    return _("A bank account number has 8 to 32 digits.")
+
+
+@deconstructible
+class NumberValidator:
+    """A model field's validator for one of the numbers above (``kind``: resident_id, credit_code, tax_number,
+    bank_account), so a form, the API and an import's FieldCleaner give the same verdict."""
+
+    checks = {"resident_id": resident_id_problem, "credit_code": credit_code_problem,
+              "tax_number": tax_number_problem, "bank_account": bank_account_problem}
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __call__(self, value: str) -> None:
+        if value and (problem := self.checks[self.kind](value)):
+            raise ValidationError(problem, code=f"invalid_{self.kind}")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NumberValidator) and other.kind == self.kind
+
+    def __hash__(self) -> int:
+        return hash(self.kind)

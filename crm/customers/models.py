@@ -16,16 +16,16 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from crm.core.contact_points import (
+    PhoneValidator,
     mask_email,
     mask_id_number,
     mask_phone,
     normalise_email,
     normalise_phone,
     parse_phone,
-    phone_problem,
 )
 from crm.core.crypto import EncryptedCharField, blind_index
-from crm.core.identity_numbers import credit_code_problem, normalise_identity, resident_id_problem
+from crm.core.identity_numbers import NumberValidator, normalise_identity
 from crm.core.models import ScopedModel, TimeStampedModel
 from crm.core.pinyin import search_text
 from crm.core.querysets import ScopedQuerySet
@@ -109,7 +109,7 @@ class Customer(ScopedModel):
                               validators=[NUMBER_FORMAT])
     name = models.CharField(_("name"), max_length=200, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPANY)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True, validators=[PhoneValidator()])
     # Typed with the phone (0571-88886666 转 86) or on its own; kept apart so the main number is what is found.
     phone_extension = models.CharField(_("extension"), max_length=10, blank=True, default="")
     email = models.EmailField(_("e-mail"), blank=True)
@@ -129,12 +129,17 @@ class Customer(ScopedModel):
     remark = models.TextField(_("remark"), blank=True)
     # A company's unified social credit code (统一社会信用代码, GB 32100) and invoicing details (开票信息), which
     # invoices print. The tax number is the credit code for most companies (invoice_tax_number()).
-    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True, default="")
-    tax_number = models.CharField(_("taxpayer ID"), max_length=20, blank=True, default="")
+    # max_length leaves room for the spaces a user may type (normalised away by fill_derived()).
+    credit_code = models.CharField(_("unified social credit code"), max_length=30, blank=True, default="",
+                                   validators=[NumberValidator("credit_code")])
+    tax_number = models.CharField(_("taxpayer ID"), max_length=30, blank=True, default="",
+                                  validators=[NumberValidator("tax_number")])
     invoice_address = models.CharField(_("registered address"), max_length=200, blank=True, default="")
-    invoice_phone = models.CharField(_("registered phone"), max_length=40, blank=True, default="")
+    invoice_phone = models.CharField(_("registered phone"), max_length=40, blank=True, default="",
+                                     validators=[PhoneValidator()])
     bank_name = models.CharField(_("bank"), max_length=100, blank=True, default="")
-    bank_account = models.CharField(_("bank account"), max_length=40, blank=True, default="")
+    bank_account = models.CharField(_("bank account"), max_length=40, blank=True, default="",
+                                    validators=[NumberValidator("bank_account")])
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     # Collaborators (协作人) see and work on the customer alongside its owner, whatever their data scope.
     collaborators = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("collaborators"), blank=True,
@@ -250,8 +255,8 @@ class Customer(ScopedModel):
         return max(moment for moment in (last_follow_up_at, claimed_at, created_at or timezone.now()) if moment)
 
     def clean(self):
-        if errors := customer_value_problems({name: getattr(self, name) for name in CHECKED_VALUES}):
-            raise ValidationError(errors)
+        if problem := credit_code_kind_problem(self.kind, self.credit_code):
+            raise ValidationError({"credit_code": problem})
 
     def invoice_tax_number(self) -> str:
         """The taxpayer ID an invoice prints: the one given, else the credit code (the same for most companies)."""
@@ -302,29 +307,14 @@ class Customer(ScopedModel):
 
 # The same as Customer.idle_since_of(), for UPDATEs over many rows (the pool's moves, the migration's backfill).
 IDLE_SINCE_SQL = Greatest(Coalesce("last_follow_up_at", "created_at"), Coalesce("claimed_at", "created_at"))
-_TAX_NUMBER = re.compile(r"^(?:[0-9A-Z]{15}|[0-9A-Z]{17,18}|[0-9A-Z]{20})$")
-_BANK_ACCOUNT = re.compile(r"^\d{8,32}$")
-# The values customer_value_problems() checks (with "kind", which the credit code depends on).
-CHECKED_VALUES = ("kind", "phone", "invoice_phone", "credit_code", "tax_number", "bank_account")
 
 
-def customer_value_problems(values: dict) -> dict[str, str]:
-    """{field: message} for the phones, credit code, taxpayer ID and bank account among ``values``: the rules of
-    Customer.clean(), which an import's rows are checked by too (a bulk write calls no clean())."""
-    errors = {}
-    for name in ("phone", "invoice_phone"):
-        if values.get(name) and (problem := phone_problem(values[name])):
-            errors[name] = problem
-    if code := values.get("credit_code"):
-        if values.get("kind") == Customer.Kind.INDIVIDUAL:
-            errors["credit_code"] = _("Only a company has a unified social credit code.")
-        elif problem := credit_code_problem(code):
-            errors["credit_code"] = problem
-    if values.get("tax_number") and not _TAX_NUMBER.match(normalise_identity(values["tax_number"])):
-        errors["tax_number"] = _("A taxpayer ID has 15, 17, 18 or 20 digits and capital letters.")
-    if values.get("bank_account") and not _BANK_ACCOUNT.match("".join(values["bank_account"].split())):
-        errors["bank_account"] = _("A bank account number has 8 to 32 digits.")
-    return {name: str(message) for name, message in errors.items()}
+def credit_code_kind_problem(kind: str | None, credit_code: str) -> str | None:
+    """Only a company has a unified social credit code: Customer.clean()'s rule, which an import's rows are
+    checked by too (a bulk write calls no clean()). The code itself is checked by its field's validator."""
+    if credit_code and kind == Customer.Kind.INDIVIDUAL:
+        return _("Only a company has a unified social credit code.")
+    return None
 
 
 class ContactQuerySet(ScopedQuerySet):
@@ -356,11 +346,11 @@ class Contact(TimeStampedModel):
     name = models.CharField(_("name"), max_length=100)
     title = models.CharField(_("job title"), max_length=100, blank=True)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True, default="")
-    mobile = EncryptedCharField(_("mobile"), blank=True)
+    mobile = EncryptedCharField(_("mobile"), blank=True, validators=[PhoneValidator()])
     # An extension typed with the number (0571-88886666 转 86) is kept here, so the number's blind index finds it.
     phone_extension = models.CharField(_("extension"), max_length=10, blank=True, default="")
     email = EncryptedCharField(_("e-mail"), blank=True)
-    id_number = EncryptedCharField(_("ID number"), blank=True)
+    id_number = EncryptedCharField(_("ID number"), blank=True, validators=[NumberValidator("resident_id")])
     mobile_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     email_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     id_number_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
@@ -387,10 +377,6 @@ class Contact(TimeStampedModel):
 
     def clean(self):
         errors = {}
-        if self.mobile and (problem := phone_problem(self.mobile)):
-            errors["mobile"] = problem
-        if self.id_number and (problem := resident_id_problem(self.id_number)):
-            errors["id_number"] = problem
         if self.email and not normalise_email(self.email):
             errors["email"] = _("Enter a valid e-mail address.")
         if errors:

@@ -20,7 +20,7 @@ from crm.customers.importing.rows import (
     split_tags,
     squash,
 )
-from crm.customers.models import customer_value_problems
+from crm.customers.models import credit_code_kind_problem
 from crm.imports.registry import SourceRow
 from crm.system.dictionaries import KINDS
 
@@ -71,9 +71,8 @@ def validate_row(row: SourceRow, lookups: Lookups) -> tuple[list[str], RowPlan |
     for key in ("city", "address", "remark", "phone_extension", *INVOICING_FIELDS):
         if raw := v.get(key, "").strip():
             customer[key] = clean(key, raw)
-    checked = {key: customer.get(key) for key in INVOICING_FIELDS if customer.get(key)}
-    for key, message in customer_value_problems({**checked, "kind": customer.get("kind")}).items():
-        error(key, message)
+    if problem := credit_code_kind_problem(customer.get("kind"), customer.get("credit_code") or ""):
+        error("credit_code", problem)
     if raw := v.get("number", "").strip():
         customer["number"] = clean("number", raw)  # its form; whether it is free is checked with the file's rows
     tags = split_tags(v.get("tags", ""), lookups.tags_with_separators)

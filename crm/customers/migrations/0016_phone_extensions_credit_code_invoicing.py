@@ -3,24 +3,32 @@ code with its invoicing details (开票信息).
 
 Added with plain ALTER TABLE … ADD COLUMN … DEFAULT '' (SQLite and PostgreSQL alike): Django's SQLite editor
 would rebuild the whole customers table once per NOT NULL column — minutes at a million customers, and a rebuild
-drops the search index's triggers."""
+drops the search index's triggers. The phone, mobile, ID number and the new numbers get validators that check
+them (state only: no change to the tables)."""
 
+import crm.core.contact_points
+import crm.core.crypto
+import crm.core.identity_numbers
 from django.db import migrations, models
+
+PHONE = crm.core.contact_points.PhoneValidator
+NUMBER = crm.core.identity_numbers.NumberValidator
 
 CUSTOMER_COLUMNS = [  # (field name, SQL type, field)
     ("phone_extension", "varchar(10)", models.CharField(blank=True, default="", max_length=10,
                                                         verbose_name="extension")),
-    ("credit_code", "varchar(18)", models.CharField(blank=True, default="", max_length=18,
+    ("credit_code", "varchar(30)", models.CharField(blank=True, default="", max_length=30,
+                                                    validators=[NUMBER("credit_code")],
                                                     verbose_name="unified social credit code")),
-    ("tax_number", "varchar(20)", models.CharField(blank=True, default="", max_length=20,
-                                                   verbose_name="taxpayer ID")),
+    ("tax_number", "varchar(30)", models.CharField(blank=True, default="", max_length=30,
+                                                   validators=[NUMBER("tax_number")], verbose_name="taxpayer ID")),
     ("invoice_address", "varchar(200)", models.CharField(blank=True, default="", max_length=200,
                                                          verbose_name="registered address")),
-    ("invoice_phone", "varchar(40)", models.CharField(blank=True, default="", max_length=40,
+    ("invoice_phone", "varchar(40)", models.CharField(blank=True, default="", max_length=40, validators=[PHONE()],
                                                       verbose_name="registered phone")),
     ("bank_name", "varchar(100)", models.CharField(blank=True, default="", max_length=100, verbose_name="bank")),
     ("bank_account", "varchar(40)", models.CharField(blank=True, default="", max_length=40,
-                                                     verbose_name="bank account")),
+                                                     validators=[NUMBER("bank_account")], verbose_name="bank account")),
 ]
 CONTACT_COLUMNS = [
     ("phone_extension", "varchar(10)", models.CharField(blank=True, default="", max_length=10,
@@ -53,4 +61,20 @@ class Migration(migrations.Migration):
     operations = [
         _add("customers_customer", "customer", CUSTOMER_COLUMNS),
         _add("customers_contact", "contact", CONTACT_COLUMNS),
+        migrations.AlterField(
+            model_name="customer",
+            name="phone",
+            field=models.CharField(blank=True, max_length=40, validators=[PHONE()], verbose_name="phone"),
+        ),
+        migrations.AlterField(
+            model_name="contact",
+            name="mobile",
+            field=crm.core.crypto.EncryptedCharField(blank=True, validators=[PHONE()], verbose_name="mobile"),
+        ),
+        migrations.AlterField(
+            model_name="contact",
+            name="id_number",
+            field=crm.core.crypto.EncryptedCharField(blank=True, validators=[NUMBER("resident_id")],
+                                                     verbose_name="ID number"),
+        ),
     ]
