@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"  # indexed by (weighted sum mod 11)
-_RESIDENT_ID = re.compile(r"^\d{17}[\dX]$")
+_RESIDENT_ID = re.compile(r"^[0-9]{17}[0-9X]$")
 
 _CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CODE_VALUE = {ch: i for i, ch in enumerate(_CODE_CHARS)}
@@ -29,7 +29,7 @@ _CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _CREDIT_CODE = re.compile(rf"^[{_CODE_CHARS}]{{18}}$")
 _SEPARATORS = re.compile(r"[\s\-_]+")
 _TAX_NUMBER = re.compile(r"^(?:[0-9A-Z]{15}|[0-9A-Z]{17,18}|[0-9A-Z]{20})$")
-_BANK_ACCOUNT = re.compile(r"^\d{8,32}$")
+_BANK_ACCOUNT = re.compile(r"^[0-9]{8,32}$")
 
 
 def normalise_identity(raw: str) -> str:
@@ -84,7 +84,7 @@ def tax_number_problem(raw: str) -> str | None:
 
 
 def bank_account_problem(raw: str) -> str | None:
-    if _BANK_ACCOUNT.match("".join(str(raw or "").split())):
+    if _BANK_ACCOUNT.match(normalise_identity(raw)):
         return None
     return _("A bank account number has 8 to 32 digits.")
 

@@ -237,14 +237,15 @@ class Customer(ScopedModel):
             self.phone = phone.number
             self.phone_extension = phone.extension or self.phone_extension
         self.email = normalise_email(self.email) or self.email
-        self.credit_code = normalise_identity(self.credit_code)
-        self.tax_number = normalise_identity(self.tax_number)
-        self.bank_account = "".join(self.bank_account.split())
-        invoice_phone = parse_phone(self.invoice_phone)
-        if self.invoice_phone and not invoice_phone.fault:
-            self.invoice_phone = str(invoice_phone)
+        if self.credit_code or self.tax_number or self.bank_account or self.invoice_phone:  # companies' only
+            self.credit_code = normalise_identity(self.credit_code)
+            self.tax_number = normalise_identity(self.tax_number)
+            self.bank_account = normalise_identity(self.bank_account)
+            invoice_phone = parse_phone(self.invoice_phone)
+            if self.invoice_phone and not invoice_phone.fault:
+                self.invoice_phone = str(invoice_phone)
         self.search_text = search_text(self.name, self.phone, self.email, self.number or "",
-                                       person=self.kind == self.Kind.INDIVIDUAL)
+                                       person=self.kind == "individual")
         self.name_key = name_key(self.name)
         self.idle_since = self.idle_since_of(self.last_follow_up_at, self.claimed_at, self.created_at)
 
@@ -252,7 +253,10 @@ class Customer(ScopedModel):
     def idle_since_of(last_follow_up_at, claimed_at, created_at) -> dt.datetime:
         """The one definition of "idle since": the latest of the last follow-up, the claim and the creation (a
         customer not yet saved counts from now). ``IDLE_SINCE_SQL`` is the same in SQL, for set-based updates."""
-        return max(moment for moment in (last_follow_up_at, claimed_at, created_at or timezone.now()) if moment)
+        since = created_at or timezone.now()
+        if last_follow_up_at is not None and last_follow_up_at > since:
+            since = last_follow_up_at
+        return claimed_at if claimed_at is not None and claimed_at > since else since
 
     def clean(self):
         if problem := credit_code_kind_problem(self.kind, self.credit_code):
