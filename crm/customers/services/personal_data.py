@@ -84,7 +84,7 @@ def _written_digits(digits: str, optional_trunk_zero: bool = False) -> str:
     return "(?<![0-9\uff10-\uff19])" + _PHONE_GAP.join(parts) + "(?![0-9\uff10-\uff19])"
 
 
-def person_pattern(secrets: list[str], phones: list[str] = ()) -> re.Pattern | None:
+def person_pattern(secrets: list[str], phones: Collection[str] = ()) -> re.Pattern | None:
     """One pattern matching any of the person's strings in any case (``secrets``: name, e-mail, ID number…) and
     any of ``phones`` (normalised numbers) in any written format. Longest first: a whole e-mail goes before the
     name inside it."""
