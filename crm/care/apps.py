@@ -18,3 +18,8 @@ class CareConfig(AppConfig):
         from crm.audit.registry import register_audit
 
         register_audit(record_types=("care.careplan", "care.greetingday"))
+
+        from crm.care.personal_data import GREETINGS
+        from crm.customers.services.personal_data import register_personal_data
+
+        register_personal_data(GREETINGS)

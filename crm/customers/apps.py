@@ -81,7 +81,8 @@ class CustomersConfig(AppConfig):
 
         from crm.customers.services import personal_data
 
-        for provider in (personal_data.CONTACT, personal_data.FOLLOW_UPS, personal_data.REMINDERS):
+        for provider in (personal_data.CONTACT, personal_data.FOLLOW_UPS, personal_data.REMINDERS,
+                         personal_data.CUSTOMER_TEXTS):
             personal_data.register_personal_data(provider)
         register_nav(
             NavItem(_("Public pool"), "customers:pool", "inboxes", module="customers", action="pool", order=16),

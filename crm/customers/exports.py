@@ -34,6 +34,7 @@ CUSTOMER_EXPORT = ExportSpec(
         Column("name", _("Name"), width=32),
         Column("kind", _("Kind"), display=choice_labels(Customer.Kind.choices), width=10),
         Column("phone", _("Phone")),
+        Column("phone_extension", _("Extension"), width=8),
         Column("email", _("E-mail"), width=24),
         Column("customer_type", _("Customer type"), display=dictionary_labels("customer_type")),
         Column("industry", _("Industry"), display=dictionary_labels("industry")),
@@ -54,6 +55,12 @@ CUSTOMER_EXPORT = ExportSpec(
         Column("created_at", _("Created"), width=20),
         Column("updated_at", _("Updated"), width=20),
         Column("remark", _("Remark"), width=40),
+        Column("credit_code", _("Unified social credit code"), width=22),
+        Column("tax_number", _("Taxpayer ID"), width=22),
+        Column("invoice_address", _("Registered address"), width=40),
+        Column("invoice_phone", _("Registered phone")),
+        Column("bank_name", _("Bank"), width=24),
+        Column("bank_account", _("Bank account"), width=24),
     ),
 )
 
@@ -69,6 +76,7 @@ CONTACT_EXPORT = ExportSpec(
         Column("title", _("Job title")),
         Column("gender", _("Gender"), display=choice_labels(Contact.Gender.choices), width=8),
         Column("mobile", _("Mobile"), mask=mask_phone),
+        Column("phone_extension", _("Extension"), width=8),
         Column("email", _("E-mail"), mask=mask_email, width=24),
         Column("birthday", _("Birthday"), width=12),
         Column("is_primary", _("Primary contact"), width=10),

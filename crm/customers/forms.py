@@ -9,15 +9,19 @@ DICTIONARY_FIELDS = {"customer_type": "customer_type", "industry": "industry", "
                      "source": "source", "level": "customer_level", "credit_rating": "credit_rating"}
 
 
+# 开票信息: a company's credit code and invoicing details, at the end of the customer form.
+INVOICING_FIELDS = ["credit_code", "tax_number", "invoice_address", "invoice_phone", "bank_name", "bank_account"]
+
+
 class CustomerForm(forms.ModelForm):
     tags = forms.CharField(label=_("Tags"), required=False, max_length=500,
                            help_text=_("Separate tags with commas; new tags are created."))
 
     class Meta:
         model = Customer
-        fields = ["name", "kind", "customer_type", "phone", "email", "industry", "scale", "source", "level",
-                  "credit_rating", "lifecycle_stage", "tags", "city", "address", "owner", "collaborators",
-                  "first_order_at", "remark"]
+        fields = ["name", "kind", "customer_type", "phone", "phone_extension", "email", "industry", "scale",
+                  "source", "level", "credit_rating", "lifecycle_stage", "tags", "city", "address", "owner",
+                  "collaborators", "first_order_at", "remark", *INVOICING_FIELDS]
         widgets = {"remark": forms.Textarea(attrs={"rows": 3}),
                    "first_order_at": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                    "collaborators": forms.SelectMultiple(attrs={"size": 4})}
@@ -53,8 +57,8 @@ class CustomerForm(forms.ModelForm):
 class ContactForm(forms.ModelForm):
     class Meta:
         model = Contact
-        fields = ["name", "title", "gender", "mobile", "email", "id_number", "birthday", "is_primary",
-                  "consent_given", "consent_source", "consent_at", "remark"]
+        fields = ["name", "title", "gender", "mobile", "phone_extension", "email", "id_number", "birthday",
+                  "is_primary", "consent_given", "consent_source", "consent_at", "remark"]
         widgets = {"birthday": forms.DateInput(attrs={"type": "date"}), "remark": forms.Textarea(attrs={"rows": 2}),
                    "consent_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
                    "mobile": forms.TextInput, "email": forms.TextInput, "id_number": forms.TextInput}

@@ -72,6 +72,7 @@ class CustomerImporter(Importer):
             gettext_lazy("Phone"),
             aliases=("电话", "公司电话", "联系电话", "座机", "固定电话", "phone", "telephone", "tel"),
         ),
+        ImportField("phone_extension", gettext_lazy("Extension"), aliases=("分机", "分机号", "extension", "ext")),
         ImportField(
             "email",
             gettext_lazy("E-mail"),
@@ -92,6 +93,18 @@ class CustomerImporter(Importer):
         ImportField("level", gettext_lazy("Level"), aliases=("级别", "客户级别", "等级", "客户等级", "level")),
         ImportField("address", gettext_lazy("Address"), aliases=("地址", "公司地址", "详细地址", "address")),
         ImportField("remark", gettext_lazy("Remark"), aliases=("备注", "说明", "remark", "remarks", "note", "notes")),
+        # 开票信息 (a company's): checked as the customer form checks them.
+        ImportField("credit_code", gettext_lazy("Unified social credit code"),
+                    aliases=("统一社会信用代码", "信用代码", "社会信用代码", "credit code", "uscc")),
+        ImportField("tax_number", gettext_lazy("Taxpayer ID"),
+                    aliases=("纳税人识别号", "税号", "纳税识别号", "tax number", "tax id", "taxpayer id")),
+        ImportField("invoice_address", gettext_lazy("Registered address"),
+                    aliases=("注册地址", "开票地址", "registered address")),
+        ImportField("invoice_phone", gettext_lazy("Registered phone"),
+                    aliases=("注册电话", "开票电话", "registered phone")),
+        ImportField("bank_name", gettext_lazy("Bank"), aliases=("开户行", "开户银行", "bank")),
+        ImportField("bank_account", gettext_lazy("Bank account"),
+                    aliases=("银行账号", "开户账号", "账号", "bank account", "account number")),
         ImportField(
             "tags",
             gettext_lazy("Tags"),

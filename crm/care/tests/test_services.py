@@ -288,3 +288,20 @@ def test_an_unreachable_mail_server_stops_the_run_and_the_next_run_sends_everyth
     settings.EMAIL_PORT = port
     assert send_due_greetings(today=BIRTHDAY).sent == 3
     assert sorted(e.rcpt_tos[0] for e in smtp.envelopes) == ["c0@client.cn", "c1@client.cn", "c2@client.cn"]
+
+
+def test_a_persons_greetings_are_in_their_export_and_their_erasure_leaves_no_address(smtp, add_contact,
+                                                                                      birthday_plan, manager):
+    from crm.customers.services.personal_data import erase_contact, export_contact_data
+
+    smtp.refuse.add("zhao@client.cn")
+    zhao = add_contact("赵六", "zhao@client.cn", birthday=dt.date(1980, 5, 20), owner=manager)
+    send_due_greetings(today=BIRTHDAY)
+    exported = export_contact_data(actor=manager, contact=zhao)
+    assert [(g["recipient"], g["status"]) for g in exported["greetings"]] == [("z***@client.cn", "failed")]
+
+    erase_contact(actor=manager, contact=zhao)
+    log = CareLog.objects.get(contact=zhao)
+    assert log.recipient == "" and "zhao" not in log.error.lower() and "赵六" not in log.error
+    assert export_contact_data(actor=manager, contact=Contact.objects.get(pk=zhao.pk))["greetings"][0]["recipient"] \
+        == ""

@@ -42,8 +42,9 @@ class CustomerSerializer(FieldPermissionSerializerMixin, PlainColumnsMixin, seri
 
     class Meta:
         model = Customer
-        fields = ["id", "number", "name", "kind", "customer_type", "phone", "email", "industry", "scale", "source",
-                  "level", "credit_rating", "city", "address", "remark",
+        fields = ["id", "number", "name", "kind", "customer_type", "phone", "phone_extension", "email", "industry",
+                  "scale", "source", "level", "credit_rating", "city", "address", "remark",
+                  "credit_code", "tax_number", "invoice_address", "invoice_phone", "bank_name", "bank_account",
                   "tags", "owner", "owner_name", "collaborators", "department", "department_name",
                   "lifecycle_stage", "lifecycle_locked", "first_order_at", "last_order_at", "last_follow_up_at",
                   "next_follow_up_at", "in_pool", "version", "created_at", "updated_at",
@@ -104,8 +105,9 @@ class ContactSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Contact
-        fields = ["id", "customer", "name", "title", "gender", "mobile", "email", "id_number", "birthday",
-                  "is_primary", "consent_given", "consent_source", "consent_at", "remark", "version", "created_at",
+        fields = ["id", "customer", "name", "title", "gender", "mobile", "phone_extension", "email", "id_number",
+                  "birthday", "is_primary", "consent_given", "consent_source", "consent_at", "remark", "version",
+                  "created_at",
                   "updated_at"]
         read_only_fields = ["created_at", "updated_at"]  # consent_at: see apply_consent_rules()
 

@@ -23,8 +23,10 @@ KIND_WORDS = {
 }
 DICTIONARY_FIELDS = {"customer_type": "customer_type", "industry": "industry", "scale": "company_scale",
                      "source": "source", "level": "customer_level", "credit_rating": "credit_rating"}
-CUSTOMER_FIELDS = ("name", "kind", "customer_type", "phone", "email", "industry", "scale", "source", "level",
-                   "credit_rating", "city", "address", "remark")
+# A company's credit code and invoicing details (开票信息), checked by customer_value_problems().
+INVOICING_FIELDS = ("credit_code", "tax_number", "invoice_address", "invoice_phone", "bank_name", "bank_account")
+CUSTOMER_FIELDS = ("name", "kind", "customer_type", "phone", "phone_extension", "email", "industry", "scale",
+                   "source", "level", "credit_rating", "city", "address", "remark", *INVOICING_FIELDS)
 CONTACT_FIELDS = ("contact_name", "contact_mobile", "contact_email", "contact_title")
 
 

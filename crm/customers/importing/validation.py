@@ -9,9 +9,18 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from crm.accounts.models import User
-from crm.core.contact_points import normalise_email, normalise_phone
+from crm.core.contact_points import normalise_email, parse_phone
 from crm.customers.importing.duplicates import keys_of
-from crm.customers.importing.rows import CONTACT_FIELDS, DICTIONARY_FIELDS, Lookups, RowPlan, split_tags, squash
+from crm.customers.importing.rows import (
+    CONTACT_FIELDS,
+    DICTIONARY_FIELDS,
+    INVOICING_FIELDS,
+    Lookups,
+    RowPlan,
+    split_tags,
+    squash,
+)
+from crm.customers.models import credit_code_kind_problem
 from crm.imports.registry import SourceRow
 from crm.system.dictionaries import KINDS
 
@@ -42,10 +51,14 @@ def validate_row(row: SourceRow, lookups: Lookups) -> tuple[list[str], RowPlan |
                   % {"value": raw})
         customer["kind"] = clean("kind", kind) if kind else None
     if raw := v.get("phone", ""):
-        phone = normalise_phone(raw)
-        if not phone:
-            error("phone", _("“%(value)s” is not a phone number, e.g. 13800138000 or 0571-88886666.") % {"value": raw})
-        customer["phone"] = clean("phone", phone) if phone else None
+        # The models' own normaliser (full-width digits, an extension apart), as a form or the API would store it.
+        phone = parse_phone(raw)
+        if phone.fault:
+            error("phone", _("“%(value)s” is not a phone number: %(problem)s")
+                  % {"value": raw, "problem": phone.problem})
+        customer["phone"] = None if phone.fault else clean("phone", phone.number)
+        if phone.extension:
+            customer["phone_extension"] = phone.extension
     if raw := v.get("email", ""):
         customer["email"] = _email(raw, "email", lookups, error)
     for key, kind in DICTIONARY_FIELDS.items():
@@ -55,9 +68,11 @@ def validate_row(row: SourceRow, lookups: Lookups) -> tuple[list[str], RowPlan |
                 error(key, _("“%(value)s” is not in the %(kind)s list.")
                       % {"value": raw, "kind": KINDS.get(kind, kind)})
             customer[key] = clean(key, code) if code else None
-    for key in ("city", "address", "remark"):
-        if raw := v.get(key, ""):
+    for key in ("city", "address", "remark", "phone_extension", *INVOICING_FIELDS):
+        if raw := v.get(key, "").strip():
             customer[key] = clean(key, raw)
+    if problem := credit_code_kind_problem(customer.get("kind"), customer.get("credit_code") or ""):
+        error("credit_code", problem)
     if raw := v.get("number", "").strip():
         customer["number"] = clean("number", raw)  # its form; whether it is free is checked with the file's rows
     tags = split_tags(v.get("tags", ""), lookups.tags_with_separators)
@@ -137,12 +152,17 @@ def _contact(v: dict[str, str], lookups: Lookups, error, clean) -> dict[str, str
         return None
     contact = {"name": values["contact_name"], "title": values["contact_title"], "mobile": "", "email": ""}
     if values["contact_mobile"]:
-        contact["mobile"] = normalise_phone(values["contact_mobile"])
-        if not contact["mobile"]:
+        mobile = parse_phone(values["contact_mobile"])
+        if mobile.fault:
             error(
                 "contact_mobile",
-                _("“%(value)s” is not a phone number, e.g. 13800138000.") % {"value": values["contact_mobile"]},
+                _("“%(value)s” is not a phone number: %(problem)s")
+                % {"value": values["contact_mobile"], "problem": mobile.problem},
             )
+        else:
+            contact["mobile"] = mobile.number
+            if mobile.extension:
+                contact["phone_extension"] = mobile.extension
     if values["contact_email"]:
         contact["email"] = _email(values["contact_email"], "contact_email", lookups, error) or ""
     if not contact["name"]:

@@ -275,6 +275,7 @@ def log_activity(*, actor: User, customer: Customer, data: dict[str, Any]) -> Ac
         fields["last_follow_up_at"] = activity.occurred_at
         fields["next_follow_up_at"] = activity.next_follow_up_at
         fields["pool_warned_at"] = None  # the pool rule's clock restarts, and with it the warning
+        fields["idle_since"] = Customer.idle_since_of(activity.occurred_at, customer.claimed_at, customer.created_at)
     if fields:
         Customer.objects.filter(pk=customer.pk).update(**fields)
         for name, value in fields.items():

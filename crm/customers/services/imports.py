@@ -210,5 +210,6 @@ def update_batch(
 
 
 # What an import may change on an existing customer.
-CHANGEABLE = ("kind", "customer_type", "phone", "email", "industry", "scale", "source", "level", "credit_rating",
-              "city", "address", "remark", "owner", "department")
+CHANGEABLE = ("kind", "customer_type", "phone", "phone_extension", "email", "industry", "scale", "source", "level",
+              "credit_rating", "city", "address", "remark", "owner", "department", "credit_code", "tax_number",
+              "invoice_address", "invoice_phone", "bank_name", "bank_account")

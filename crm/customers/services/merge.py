@@ -468,6 +468,8 @@ def _refresh_follow_up_dates(survivor: Customer, customers: list[Customer]) -> d
         first=Min("first_order_at"), last=Max("last_order_at")
     )
     values["first_order_at"], values["last_order_at"] = orders["first"], orders["last"]
+    values["idle_since"] = Customer.idle_since_of(values["last_follow_up_at"], survivor.claimed_at,
+                                                  survivor.created_at)
     return values
 
 

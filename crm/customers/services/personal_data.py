@@ -1,8 +1,11 @@
 """Personal data rights of one person (a contact): export everything held about them, or erase it on request.
 
 Erasing anonymises rather than deletes: the row stays, so counts, follow-ups and reports still add up, but
-nothing that identifies the person remains — in the contact, its blind indexes, the text of the follow-ups
-logged with them, or the audit trail of either.
+nothing that identifies the person remains — in the contact, its blind indexes, any free text of the customer's
+records (follow-ups logged with them or merely mentioning them, the customer's remark, other contacts' notes,
+pool reasons, reminders) or the audit trail of any of them. The person is found however they were written: the
+name, the phone in any format (``139-1963-5714``, ``+86 139 1963 5714``, full-width digits), the e-mail and the
+ID number in any case (``Erasure.scrub``).
 
 What is held about a person is spread over modules, so both rights ask registered providers
 (``register_personal_data``): each exports its sections and erases its part. Customers registers the contact
@@ -13,6 +16,7 @@ that mention the person, a leads module the leads with the same phone, without a
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +30,7 @@ from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
-from crm.customers.models import Activity, Contact
+from crm.customers.models import Activity, Contact, Customer, PoolMovement
 from crm.notifications.models import Notification, Reminder
 
 # What an erasure clears (besides the name, which becomes a placeholder, and consent, which is withdrawn).
@@ -35,6 +39,7 @@ ERASED_FIELDS = (
     "title",
     "gender",
     "mobile",
+    "phone_extension",
     "email",
     "id_number",
     "birthday",
@@ -63,19 +68,45 @@ def _iso(value) -> str | None:
     return value.isoformat() if value else None
 
 
-def _scrub_text(text: str, secrets: list[str], placeholder: str) -> str:
-    for secret in secrets:
-        text = text.replace(secret, placeholder)
-    return text
+# Between the digits of a written phone number: spaces (also full-width), dashes, dots, brackets.
+_PHONE_GAP = r"[\s\u3000\-\u2010-\u2015\uff0d.\u00b7()\uff08\uff09/]*"
 
 
-def _scrub_value(value: Any, secrets: list[str], placeholder: str) -> Any:
+def _digit(d: str) -> str:
+    return f"[{d}{chr(0xFF10 + int(d))}]"  # ASCII or full-width
+
+
+def _written_digits(digits: str, optional_trunk_zero: bool = False) -> str:
+    """A pattern for ``digits`` however they are written: separators between them, full-width forms."""
+    parts = [_digit(d) for d in digits]
+    if optional_trunk_zero and digits.startswith("0"):
+        parts[0] += "?"  # +86 571 8888 6666 drops the trunk 0 of 0571
+    return "(?<![0-9\uff10-\uff19])" + _PHONE_GAP.join(parts) + "(?![0-9\uff10-\uff19])"
+
+
+def person_pattern(secrets: list[str], phones: Collection[str] = ()) -> re.Pattern | None:
+    """One pattern matching any of the person's strings in any case (``secrets``: name, e-mail, ID number…) and
+    any of ``phones`` (normalised numbers) in any written format. Longest first: a whole e-mail goes before the
+    name inside it."""
+    alternatives = [(len(s), re.escape(s).replace("\\ ", "\\s*")) for s in secrets if s and len(s) >= 2]
+    alternatives += [(len(p), _written_digits(p.lstrip("+"), optional_trunk_zero=True)) for p in phones if p]
+    if not alternatives:
+        return None
+    ordered = [pattern for _length, pattern in sorted(alternatives, key=lambda item: -item[0])]
+    return re.compile("|".join(ordered), re.IGNORECASE)
+
+
+def _scrub_text(text: str, pattern: re.Pattern | None, placeholder: str) -> str:
+    return pattern.sub(placeholder, text) if pattern is not None and text else text
+
+
+def _scrub_value(value: Any, pattern: re.Pattern | None, placeholder: str) -> Any:
     if isinstance(value, str):
-        return _scrub_text(value, secrets, placeholder)
+        return _scrub_text(value, pattern, placeholder)
     if isinstance(value, list):
-        return [_scrub_value(item, secrets, placeholder) for item in value]
+        return [_scrub_value(item, pattern, placeholder) for item in value]
     if isinstance(value, dict):
-        return {key: _scrub_value(item, secrets, placeholder) for key, item in value.items()}
+        return {key: _scrub_value(item, pattern, placeholder) for key, item in value.items()}
     return value
 
 
@@ -92,32 +123,50 @@ class Erasure:
     actor: User
     secrets: list[str]
     placeholder: str
+    # What scrub() replaces: the secrets in any case and the phones in any written format (person_pattern()).
+    pattern: re.Pattern | None = None
+
+    @property
+    def customer(self) -> Customer:
+        """The customer the person belongs to: every free text of its records is scrubbed, not only the records
+        linked to the person (a follow-up may mention them without naming them as its contact)."""
+        return self.contact.customer
 
     def scrub(self, text: str) -> str:
-        """``text`` without any of the person's identifying strings."""
-        return _scrub_text(text or "", self.secrets, self.placeholder)
+        """``text`` without any of the person's identifying strings, however they were written."""
+        pattern = self.pattern if self.pattern is not None else person_pattern(self.secrets)
+        return _scrub_text(text or "", pattern, self.placeholder)
+
+    def mentions(self, text: str) -> bool:
+        return bool(text) and self.scrub(text) != text
 
     def scrub_audit_trail(self, model: type, ids: list[int], personal_fields: Collection[str] = (),
                           replace_repr: bool = False) -> int:
         """Removes the person from the audit rows of ``model``'s rows ``ids``: the old/new values of
         ``personal_fields`` become a mark (the trail still says *that* they changed), any other text loses the
-        identifying strings; ``replace_repr`` makes the rows' label the placeholder. Returns the rows rewritten."""
+        identifying strings; ``replace_repr`` makes the rows' label the placeholder. Returns the rows rewritten
+        (only rows that held something of the person are written)."""
         if not ids:
             return 0
         content_type = ContentType.objects.get_for_model(model)
-        events = list(AuditEvent.objects.filter(content_type=content_type, object_id__in=[str(pk) for pk in ids]))
-        for event in events:
+        pattern = self.pattern if self.pattern is not None else person_pattern(self.secrets)
+        events = AuditEvent.objects.filter(content_type=content_type, object_id__in=[str(pk) for pk in ids])
+        rewritten = []
+        for event in events.iterator(chunk_size=500):
+            before = (event.changes, event.object_repr, event.message)
             changes = event.changes if isinstance(event.changes, dict) else {}
             event.changes = {
                 key: [None if item in (None, "") else _ERASED_MARK for item in value]
                 if key in personal_fields and isinstance(value, list)
-                else _scrub_value(value, self.secrets, self.placeholder)
+                else _scrub_value(value, pattern, self.placeholder)
                 for key, value in changes.items()
             }
             event.object_repr = self.placeholder if replace_repr else self.scrub(event.object_repr)
             event.message = self.scrub(event.message)
-        AuditEvent.objects.bulk_update(events, ["changes", "object_repr", "message"], batch_size=500)
-        return len(events)
+            if (event.changes, event.object_repr, event.message) != before:
+                rewritten.append(event)
+        AuditEvent.objects.bulk_update(rewritten, ["changes", "object_repr", "message"], batch_size=500)
+        return len(rewritten)
 
 
 @dataclass(frozen=True)
@@ -206,7 +255,9 @@ def erase_contact(*, actor: User, contact: Contact) -> Contact:
         key=len,
         reverse=True,
     )
-    erasure = Erasure(contact=contact, actor=actor, secrets=secrets, placeholder=_("Erased contact"))
+    pattern = person_pattern([s for s in secrets if s != contact.mobile], [contact.mobile] if contact.mobile else [])
+    erasure = Erasure(contact=contact, actor=actor, secrets=secrets, placeholder=_("Erased contact"),
+                      pattern=pattern)
     summary: dict[str, int] = {}
     for provider in personal_data_providers():
         for key, count in (provider.erase(erasure) or {}).items():
@@ -251,7 +302,7 @@ def _erase_contact(erasure: Erasure) -> dict[str, int]:
     contact = erasure.contact
     scrubbed = erasure.scrub_audit_trail(Contact, [contact.pk], personal_fields=ERASED_FIELDS, replace_repr=True)
     contact.name = erasure.placeholder
-    contact.title = contact.gender = contact.mobile = contact.email = contact.id_number = ""
+    contact.title = contact.gender = contact.mobile = contact.email = contact.id_number = contact.phone_extension = ""
     contact.remark = contact.consent_source = ""
     contact.birthday = contact.consent_at = None
     contact.consent_given = False
@@ -280,14 +331,53 @@ def _export_follow_ups(contact: Contact) -> dict[str, Any]:
 
 
 def _erase_follow_ups(erasure: Erasure) -> dict[str, int]:
-    """The follow-ups logged with the person keep their row, lose the person in their text and audit rows."""
-    activities = list(Activity.objects.filter(contact=erasure.contact))
+    """Every follow-up of the customer keeps its row and loses the person in its text and its audit rows: those
+    logged with them (whose audit rows also lose the link) and those that only mention them."""
+    activities = list(Activity.objects.filter(customer_id=erasure.contact.customer_id).only(
+        "pk", "contact_id", "subject", "content"))
+    changed = []
     for activity in activities:
-        activity.subject = erasure.scrub(activity.subject)[:200]
-        activity.content = erasure.scrub(activity.content)
-    Activity.objects.bulk_update(activities, ["subject", "content"], batch_size=500)
-    scrubbed = erasure.scrub_audit_trail(Activity, [a.pk for a in activities], personal_fields={"contact"})
-    return {"follow_ups": len(activities), "audit_rows_scrubbed": scrubbed}
+        subject, content = erasure.scrub(activity.subject)[:200], erasure.scrub(activity.content)
+        if (subject, content) != (activity.subject, activity.content):
+            activity.subject, activity.content = subject, content
+            changed.append(activity)
+    Activity.objects.bulk_update(changed, ["subject", "content"], batch_size=500)
+    linked = [a.pk for a in activities if a.contact_id == erasure.contact.pk]
+    scrubbed = erasure.scrub_audit_trail(Activity, linked, personal_fields={"contact"})
+    scrubbed += erasure.scrub_audit_trail(Activity, [a.pk for a in activities if a.contact_id != erasure.contact.pk])
+    return {"follow_ups": len(linked), "follow_ups_scrubbed": len(changed), "audit_rows_scrubbed": scrubbed}
+
+
+def _erase_customer_texts(erasure: Erasure) -> dict[str, int]:
+    """The customer's own free text (remark, address; its phone or e-mail when they are the person's), the other
+    contacts' notes, the pool's reasons, and the audit rows of the customer and of those contacts."""
+    contact = erasure.contact
+    customer = Customer.all_objects.get(pk=contact.customer_id)
+    fields = {"remark": erasure.scrub(customer.remark), "address": erasure.scrub(customer.address)[:300]}
+    if contact.mobile and customer.phone == contact.mobile:
+        fields["phone"] = fields["phone_extension"] = ""
+    if contact.email and customer.email.lower() == contact.email.lower():
+        fields["email"] = ""
+    fields = {name: value for name, value in fields.items() if value != getattr(customer, name)}
+    if fields:
+        for name, value in fields.items():
+            setattr(customer, name, value)
+        customer.save(update_fields=[*fields])  # the derived search text goes with them
+    others = list(Contact.objects.filter(customer_id=customer.pk).exclude(pk=contact.pk).only("pk", "remark", "title"))
+    changed = []
+    for other in others:
+        remark, title = erasure.scrub(other.remark), erasure.scrub(other.title)[:100]
+        if (remark, title) != (other.remark, other.title):
+            other.remark, other.title = remark, title
+            changed.append(other)
+    Contact.objects.bulk_update(changed, ["remark", "title"], batch_size=500)
+    movements = [m for m in PoolMovement.objects.filter(customer_id=customer.pk) if erasure.mentions(m.reason)]
+    for movement in movements:
+        movement.reason = erasure.scrub(movement.reason)[:300]
+    PoolMovement.objects.bulk_update(movements, ["reason"], batch_size=500)
+    scrubbed = erasure.scrub_audit_trail(Customer, [customer.pk])
+    scrubbed += erasure.scrub_audit_trail(Contact, [other.pk for other in others])
+    return {"customer_texts": len(fields) + len(changed) + len(movements), "audit_rows_scrubbed": scrubbed}
 
 
 def _erase_reminders(erasure: Erasure) -> dict[str, int]:
@@ -307,3 +397,4 @@ CONTACT = PersonalDataProvider(code="customers.contact", export=_export_contact,
 FOLLOW_UPS = PersonalDataProvider(code="customers.follow_ups", export=_export_follow_ups, erase=_erase_follow_ups,
                                   order=10)
 REMINDERS = PersonalDataProvider(code="customers.reminders", erase=_erase_reminders, order=20)
+CUSTOMER_TEXTS = PersonalDataProvider(code="customers.customer_texts", erase=_erase_customer_texts, order=30)

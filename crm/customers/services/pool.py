@@ -5,8 +5,9 @@ How customers get there and back:
 - ``return_idle_customers`` (the scheduled rule): for each active PoolRule, owned customers of its level with no
   follow-up for ``days`` lose their owner. A rule with a blank level covers the levels without a rule of their
   own; a level's own rule, even switched off, takes that level out of the default (that is how a level is
-  exempted). "No follow-up" counts from the latest of the last follow-up, the claim and the creation, so a
-  customer just claimed gets its full ``days``.
+  exempted). "No follow-up" counts from the customer's ``idle_since`` — the latest of the last follow-up, the
+  claim and the creation (``Customer.idle_since_of``), stored and indexed — so a customer just claimed gets its
+  full ``days``, and the rule, the warning, the customer page and "returning soon" agree on every customer.
 - ``warn_owners_before_return``: ``warn_days`` before that moment, each owner gets one notification (in the app
   and by e-mail) listing all their customers about to go; each customer is warned once (``pool_warned_at``; a
   new follow-up clears it).
@@ -30,7 +31,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
-from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -41,7 +41,7 @@ from crm.audit import services as audit
 from crm.core.concurrency import bump_version
 from crm.core.errors import DomainError
 from crm.core.timeline import TimelineEntry
-from crm.customers.models import Customer, PoolAuditAction, PoolMovement, PoolRule
+from crm.customers.models import IDLE_SINCE_SQL, Customer, PoolAuditAction, PoolMovement, PoolRule
 from crm.customers.role_settings import POOL_CLAIM_LIMIT
 from crm.notifications.models import Notification
 from crm.notifications.services import notify
@@ -67,16 +67,15 @@ def rules_in_force() -> list[tuple[PoolRule, Q]]:
 
 
 def idle_since_before(moment: dt.datetime) -> Q:
-    """Customers with no follow-up, claim or creation since ``moment``. Written as plain comparisons (no
-    COALESCE/GREATEST) so the database can use the (owner, last_follow_up_at) index."""
-    return (Q(last_follow_up_at__lt=moment) | Q(last_follow_up_at__isnull=True, created_at__lt=moment)) & (
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=moment)
-    )
+    """Customers with no follow-up, claim or creation since ``moment``: one comparison on the stored column."""
+    return Q(idle_since__lt=moment)
 
 
 def idle_since(customer: Customer) -> dt.datetime:
-    """When the customer's rule clock started: its latest follow-up, claim or creation."""
-    return max(moment for moment in (customer.last_follow_up_at, customer.claimed_at, customer.created_at) if moment)
+    """When the customer's rule clock started: its latest follow-up, claim or creation (the stored column)."""
+    return customer.idle_since or Customer.idle_since_of(
+        customer.last_follow_up_at, customer.claimed_at, customer.created_at
+    )
 
 
 def rule_for(level: str, rules: list[PoolRule]) -> PoolRule | None:
@@ -105,6 +104,7 @@ def _enter_pool(ids: list[int], now: dt.datetime) -> None:
     Customer.objects.filter(pk__in=ids).update(
         owner=None, pool_entered_at=now, pool_warned_at=None, claimed_at=None, updated_at=now, **bump_version()
     )
+    Customer.objects.filter(pk__in=ids).update(idle_since=IDLE_SINCE_SQL)  # without the claim now
     Customer.collaborators.through.objects.filter(customer_id__in=ids).delete()
 
 
@@ -188,7 +188,7 @@ def warn_owners_before_return(now: dt.datetime | None = None) -> int:
         due = (
             idle_owned(scope, now - dt.timedelta(days=rule.days - rule.warn_days))
             .filter(pool_warned_at__isnull=True)
-            .only("pk", "name", "owner_id", "last_follow_up_at", "claimed_at", "created_at")
+            .only("pk", "name", "owner_id", "idle_since")
         )
         for customer in due.iterator(chunk_size=2000):
             returns = idle_since(customer) + dt.timedelta(days=rule.days)
@@ -204,7 +204,7 @@ def warn_owners_before_return(now: dt.datetime | None = None) -> int:
             locked = (
                 Customer.objects.select_for_update()
                 .filter(pk__in=items, owner=owner, pool_warned_at__isnull=True)
-                .only("pk", "last_follow_up_at", "claimed_at", "created_at")
+                .only("pk", "idle_since")
             )
             still_due = {
                 customer.pk
@@ -246,16 +246,15 @@ def customers_returning_soon(owner: User, now: dt.datetime | None = None,
                              limit: int = RETURNING_SHOWN) -> list[tuple[Customer, dt.datetime]]:
     """The owner's customers inside their rule's warning window, soonest first, with when each returns: at most
     ``limit`` (one more tells the caller there are others). Each rule's soonest come from the database, sorted by
-    the moment the rule's clock started, so a rep with 170,000 idle customers reads a hundred of them, not all
-    (3.5 minutes)."""
+    the moment the rule's clock started (``idle_since``, read along the (owner, idle_since) index), so a rep with
+    170,000 idle customers reads a hundred of them, not all."""
     now = now or timezone.now()
     found: list[tuple[Customer, dt.datetime]] = []
-    started = Greatest(Coalesce("last_follow_up_at", "created_at"), Coalesce("claimed_at", "created_at"))
     for rule, scope in rules_in_force():
         window = max(rule.warn_days, 1)  # a rule without a warning still shows the last day
         since = now - dt.timedelta(days=max(rule.days - window, 0))
         # The sort holds ids and the moment only; the rows shown are read afterwards by primary key.
-        ids = list(idle_owned(scope, since).filter(owner=owner).order_by(started.asc(), "pk")
+        ids = list(idle_owned(scope, since).filter(owner=owner).order_by("idle_since", "pk")
                    .values_list("pk", flat=True)[: limit + 1])
         soonest = Customer.objects.filter(pk__in=ids).select_related("owner")
         found.extend((customer, idle_since(customer) + dt.timedelta(days=rule.days)) for customer in soonest)
@@ -306,6 +305,7 @@ def _take_out_of_pool(customer: Customer, owner: User, now: dt.datetime) -> None
         owner=owner,
         department=owner.department_id,
         claimed_at=now,
+        idle_since=Customer.idle_since_of(customer.last_follow_up_at, now, customer.created_at),
         pool_entered_at=None,
         pool_warned_at=None,
         updated_at=now,

@@ -165,7 +165,7 @@ def test_the_stage_widget_counts_the_reps_customers_per_stage(client_for, rep, o
 @pytest.fixture
 def pool_customers(other_rep):
     now = timezone.now()
-    created = [create_customer(actor=other_rep, data={"name": name, "level": "B", "phone": "0571-1"})
+    created = [create_customer(actor=other_rep, data={"name": name, "level": "B", "phone": "0571-88880001"})
                for name in ("甲公司", "乙公司", "丙公司")]
     Customer.objects.filter(pk__in=[c.pk for c in created]).update(owner=None, pool_entered_at=now)
     return created

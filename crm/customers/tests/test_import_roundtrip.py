@@ -80,7 +80,8 @@ def reimport(user, rows, capture):
         job = preview(user, as_csv(rows), policy="update")
         assert set(job.mapping.values()) == {  # every exported column that a user can import
             "id", "number", "name", "kind", "phone", "email", "customer_type", "industry", "scale", "source", "level",
-            "credit_rating", "city", "tags", "owner", "address", "remark"}
+            "credit_rating", "city", "tags", "owner", "address", "remark", "phone_extension", "credit_code",
+            "tax_number", "invoice_address", "invoice_phone", "bank_name", "bank_account"}
         assert job.error_count == 0, job.issues
         return run(user, job, capture)
 

@@ -3,6 +3,8 @@ the row stays for the counts, nothing identifying stays — not in the row, the 
 audit trail."""
 
 import json
+import re
+import unicodedata
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
@@ -11,8 +13,15 @@ from django.utils import timezone, translation
 
 from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
-from crm.customers.models import Activity, Contact
-from crm.customers.services import create_contact, create_customer, log_activity, reveal_contact, update_contact
+from crm.customers.models import Activity, Contact, Customer
+from crm.customers.services import (
+    create_contact,
+    create_customer,
+    log_activity,
+    reveal_contact,
+    update_contact,
+    update_customer,
+)
 from crm.customers.services.personal_data import erase_contact, export_contact_data
 from crm.notifications.models import Reminder
 
@@ -250,3 +259,76 @@ def test_a_consent_date_in_the_future_is_refused(api_client_for, client_for, rep
     assert response.status_code == 400 and "consent_at" in response.json()["error"]["fields"]
     page = client_for(rep).get(f"/customers/contacts/{person.pk}/").content.decode()
     assert 'name="consent_at"' in page and 'name="consent_source"' in page
+
+
+# --- Erasure reaches every copy (issue 8 §6) --------------------------------------------------------------
+
+
+def _leaks(text: str) -> list[str]:
+    """What of 李四 is still in ``text``: the name, the mobile in any written format (its digits in a row once
+    separators and full-width forms are folded), the e-mail in any case."""
+    folded = unicodedata.normalize("NFKC", text).lower()
+    found = [secret for secret in ("李四", "lisi@yunfan.cn") if secret in folded]
+    return found + (["mobile"] if "13919635714" in re.sub(r"[\s\-()+.]", "", folded) else [])
+
+
+@pytest.fixture
+def mentioned(rep):
+    """李四 of the issue: a follow-up linked to them keeps the mobile as written and the e-mail in upper case; a
+    follow-up on the same customer mentions them without the link; the customer's remark names them too."""
+    customer = create_customer(actor=rep, data={"name": "宁波海曙贸易", "remark": "对接人李四，手机 139 1963 5714"})
+    contact = create_contact(actor=rep, customer=customer,
+                             data={"name": "李四", "mobile": "139-1963-5714", "email": "LiSi@YunFan.cn"})
+    other = create_contact(actor=rep, customer=customer, data={"name": "王五", "remark": "李四的同事"})
+    log_activity(actor=rep, customer=customer, data={
+        "kind": "call", "subject": "回访李四", "contact": contact,
+        "content": "手机 139-1963-5714，邮件 LISI@YUNFAN.CN"})
+    log_activity(actor=rep, customer=customer, data={
+        "kind": "visit", "subject": "拜访王五", "contact": other,
+        "content": "王五说李四（１３９１９６３５７１４）下周回来，抄送 Lisi@yunfan.CN"})
+    log_activity(actor=rep, customer=customer, data={"kind": "note", "subject": "与本人无关", "content": "报价单"})
+    update_customer(actor=rep, customer=customer, data={"address": "李四家楼下 +86 139 1963 5714"})
+    return Contact.objects.get(pk=contact.pk)
+
+
+def test_erasure_finds_the_person_in_every_follow_up_of_the_customer_however_written(manager, mentioned):
+    erase_contact(actor=manager, contact=mentioned)
+    for activity in Activity.objects.filter(customer=mentioned.customer):
+        assert _leaks(activity.subject + " " + activity.content) == [], activity.content
+    assert Activity.objects.filter(subject="与本人无关", content="报价单").exists()  # the rest stays as it was
+    assert "王五说" in Activity.objects.get(subject="拜访王五").content
+
+
+def test_erasure_reaches_the_audit_rows_of_the_customer_its_contacts_and_follow_ups(manager, mentioned):
+    erase_contact(actor=manager, contact=mentioned)
+    customer = mentioned.customer
+    ids = {
+        Customer: [customer.pk],
+        Contact: list(customer.contacts.values_list("pk", flat=True)),
+        Activity: list(customer.activities.values_list("pk", flat=True)),
+    }
+    for model, pks in ids.items():
+        events = AuditEvent.objects.filter(content_type=ContentType.objects.get_for_model(model),
+                                           object_id__in=[str(pk) for pk in pks])
+        assert events.exists()
+        for event in events:
+            text = json.dumps([event.changes, event.object_repr, event.message], ensure_ascii=False)
+            assert _leaks(text) == [], (model, text)
+    customer.refresh_from_db()
+    assert _leaks(customer.remark + customer.address) == [] and "对接人" in customer.remark
+    assert _leaks(Contact.objects.get(name="王五").remark) == []
+
+
+def test_the_timeline_and_an_export_after_the_erasure_hold_nothing_of_the_person(manager, client_for, mentioned):
+    erase_contact(actor=manager, contact=mentioned)
+    from crm.core.timeline import timeline_page
+
+    entries, _cursor = timeline_page(mentioned.customer, manager)
+    assert entries
+    for entry in entries:
+        assert _leaks(f"{entry.title} {entry.body}") == [], entry
+    page = client_for(manager).get(mentioned.customer.get_absolute_url()).content.decode()
+    assert "李四" not in page and "lisi@yunfan.cn" not in page.lower()
+    exported = export_contact_data(actor=manager, contact=Contact.objects.get(pk=mentioned.pk))
+    assert _leaks(json.dumps(exported, ensure_ascii=False)) == []
+    assert len(exported["follow_ups"]) == 1  # the follow-up is still theirs, without them in it

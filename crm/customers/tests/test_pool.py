@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from crm.accounts.models import Role
 from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
-from crm.customers.models import Customer, LifecyclePolicy, PoolAuditAction, PoolMovement, PoolRule
+from crm.customers.models import IDLE_SINCE_SQL, Customer, LifecyclePolicy, PoolAuditAction, PoolMovement, PoolRule
 from crm.customers.services import create_customer, delete_customer, log_activity
 from crm.customers.services.pool import (
     assign_from_pool,
@@ -51,8 +51,14 @@ def make(owner, name: str, *, idle: float | None = None, level: str = "B", creat
     Customer.objects.filter(pk=customer.pk).update(
         created_at=days_ago(created), last_follow_up_at=days_ago(idle) if idle is not None else None
     )
+    backdated(customer)
     customer.refresh_from_db()
     return customer
+
+
+def backdated(customer: Customer) -> None:
+    """After a test moved a customer's dates behind the domain's back: its idle_since as the domain keeps it."""
+    Customer.objects.filter(pk=customer.pk).update(idle_since=IDLE_SINCE_SQL)
 
 
 def in_pool(customer: Customer) -> Customer:
@@ -64,6 +70,7 @@ def in_pool(customer: Customer) -> Customer:
 
 def return_idle_customers_for(customer: Customer) -> None:
     Customer.objects.filter(pk=customer.pk).update(last_follow_up_at=days_ago(1000), created_at=days_ago(1000))
+    backdated(customer)
     PoolRule.objects.get_or_create(level="", defaults={"days": 30, "warn_days": 5})
     return_idle_customers(NOW)
 
@@ -93,6 +100,7 @@ def test_the_rule_returns_exactly_the_idle_customers_of_each_level(rules, rep, o
     }
     claimed_lately = make(rep, "刚领取", idle=100)
     Customer.objects.filter(pk=claimed_lately.pk).update(claimed_at=days_ago(10))
+    backdated(claimed_lately)
     deleted = make(rep, "已删除", idle=100)
     delete_customer(actor=rep, customer=deleted)
 

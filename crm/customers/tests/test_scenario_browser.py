@@ -67,7 +67,9 @@ def test_a_customer_from_creation_to_the_other_reps_claim_from_the_pool(org, pag
     from crm.customers.services.pool import return_idle_customers
 
     PoolRule.objects.update_or_create(level="", defaults={"days": 30, "warn_days": 3, "is_active": True})
-    Customer.objects.filter(pk=customer.pk).update(last_follow_up_at=timezone.now() - timedelta(days=31))
+    quiet_since = timezone.now() - timedelta(days=31)
+    Customer.objects.filter(pk=customer.pk).update(last_follow_up_at=quiet_since, created_at=quiet_since,
+                                                   idle_since=quiet_since)
     return_idle_customers(now=timezone.now())
     customer.refresh_from_db()
     assert customer.in_pool

@@ -172,9 +172,11 @@ class RecycleBinActionView(ModulePermissionMixin, generic.View):
 class CustomerDetailView(ScopedDetailView):
     model = Customer
     template_name = "customers/customer_detail.html"
-    detail_fields = ["number", "name", "kind", "customer_type", "phone", "email", "industry", "scale", "source",
-                     "level", "credit_rating", "lifecycle_stage", "city", "address", "owner", "department",
-                     "first_order_at", "last_follow_up_at", "next_follow_up_at", "remark", "created_at", "updated_at"]
+    detail_fields = ["number", "name", "kind", "customer_type", "phone", "phone_extension", "email", "industry",
+                     "scale", "source", "level", "credit_rating", "lifecycle_stage", "city", "address", "owner",
+                     "department", "first_order_at", "last_follow_up_at", "next_follow_up_at", "remark",
+                     "credit_code", "tax_number", "invoice_address", "invoice_phone", "bank_name", "bank_account",
+                     "created_at", "updated_at"]
 
     def get_page_flags(self) -> dict:
         return {**super().get_page_flags(), "can_unmask": self.request.user.has_module_perm("customers", "unmask")}

@@ -76,7 +76,7 @@ class Command(BaseCommand):
         customer_table = _Table(Customer, ["id", "name", "kind", "phone", "email", "industry", "level", "source",
                                            "owner_id", "department_id", "created_by_id", "search_text",
                                            "name_key", "last_follow_up_at", "lifecycle_stage", "created_at",
-                                           "updated_at", "number"])
+                                           "updated_at", "idle_since", "number"])
         contact_table = _Table(Contact, ["customer_id", "name", "mobile", "email", "mobile_index", "email_index",
                                          "search_text", "created_at", "updated_at"])
         # Ids are given, so contacts can point at their customer without reading ids back.
@@ -135,7 +135,8 @@ class Command(BaseCommand):
             rows.append((pk, name, "company", phone, email, rng.choice(INDUSTRIES), rng.choice(LEVELS),
                          rng.choice(SOURCES), owner_id, department_id, owner_id,
                          f"{name.lower()} {full} {initials}", name_key(name),  # phone, e-mail: indexed apart
-                         follow_ups[rng.randint(0, 400)], rng.choice(STAGES), now, now))
+                         follow_ups[rng.randint(0, 400)], rng.choice(STAGES), now, now,
+                         now))  # idle since: the creation, later than any follow-up drawn
             for _ in range(2):
                 surname, given = rng.choice(SURNAMES), rng.choice(GIVEN)
                 mobile = f"1{rng.choice('3578')}{rng.randint(100_000_000, 999_999_999)}"
