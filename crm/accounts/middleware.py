@@ -30,6 +30,10 @@ class SlidingSessionMiddleware:
 
     KEY = "_refreshed_at"
 
+    @classmethod
+    def stamp(cls, session) -> None:
+        session[cls.KEY] = int(time.time())
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -39,5 +43,5 @@ class SlidingSessionMiddleware:
         if session is not None and not session.is_empty():  # never start a session for an anonymous visit
             now = int(time.time())
             if now - int(session.get(self.KEY, 0)) >= int(getattr(settings, "CRM_SESSION_REFRESH_SECONDS", 60)):
-                session[self.KEY] = now  # modified: SessionMiddleware saves it with a new expiry, and the cookie
+                self.stamp(session)  # modified: SessionMiddleware saves it with a new expiry, and the cookie
         return response

@@ -3,6 +3,7 @@
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from crm.accounts.middleware import SlidingSessionMiddleware
 from crm.audit.models import AuditEvent
 from crm.audit.services import record_event
 
@@ -10,6 +11,14 @@ from crm.audit.services import record_event
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
     record_event(actor=user, action=AuditEvent.Action.LOGIN)
+
+
+@receiver(user_logged_in)
+def stamp_session(sender, request, user, **kwargs):
+    # The sign-in saves the session with a fresh expiry: the next page need not refresh it again.
+    session = getattr(request, "session", None)
+    if session is not None:
+        SlidingSessionMiddleware.stamp(session)
 
 
 @receiver(user_logged_out)
