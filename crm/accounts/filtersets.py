@@ -4,9 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.widgets import BooleanWidget
 
 from crm.accounts.models import Department, Role, User
+from crm.core.filtersets import BoundedFilterSet
 
 
-class UserFilterSet(django_filters.FilterSet):
+class UserFilterSet(BoundedFilterSet):
     """Shared by the user list page and GET /api/v1/users/."""
 
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))

@@ -5,9 +5,10 @@ from django.utils.translation import gettext_lazy as _
 from crm.accounts.models import User
 from crm.audit.models import AuditEvent
 from crm.audit.registry import action_choices, record_type_queryset
+from crm.core.filtersets import BoundedFilterSet
 
 
-class AuditEventFilterSet(django_filters.FilterSet):
+class AuditEventFilterSet(BoundedFilterSet):
     """Shared by the audit viewer page and GET /api/v1/audit-events/."""
 
     actor = django_filters.ModelChoiceFilter(queryset=User.objects.all(), label=_("User"))

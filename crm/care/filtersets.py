@@ -2,6 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 
 from crm.care.models import CareLog, CarePlan, Occasion
+from crm.core.filtersets import BoundedFilterSet
 
 
 def _visible_plans(request):
@@ -10,7 +11,7 @@ def _visible_plans(request):
     return CarePlan.objects.visible_to(request.user, "view")
 
 
-class CareLogFilterSet(django_filters.FilterSet):
+class CareLogFilterSet(BoundedFilterSet):
     """Shared by the send log page and GET /api/v1/care/log/."""
 
     plan = django_filters.ModelChoiceFilter(queryset=_visible_plans, label=_("Plan"), empty_label=_("Any plan"))
@@ -26,7 +27,7 @@ class CareLogFilterSet(django_filters.FilterSet):
         fields = ["plan", "occasion", "status", "occasion_date", "customer_name"]
 
 
-class CarePlanFilterSet(django_filters.FilterSet):
+class CarePlanFilterSet(BoundedFilterSet):
     """Shared by the plan list page and GET /api/v1/care/plans/."""
 
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))

@@ -3,6 +3,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from crm.accounts.models import Department, User
+from crm.core.filtersets import BoundedFilterSet
 from crm.core.fulltext import search_list
 from crm.customers.models import Customer, Tag
 from crm.system.dictionaries import dictionary_choices
@@ -16,7 +17,7 @@ def search_in_list(queryset, value: str):
     return search_list(queryset, value)
 
 
-class CustomerFilterSet(django_filters.FilterSet):
+class CustomerFilterSet(BoundedFilterSet):
     """Shared by the customer list page, its exports and GET /api/v1/customers/."""
 
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
@@ -67,7 +68,7 @@ class CustomerFilterSet(django_filters.FilterSet):
         return queryset.filter(pool) if value else queryset.exclude(pool)
 
 
-class PoolFilterSet(django_filters.FilterSet):
+class PoolFilterSet(BoundedFilterSet):
     """Filters of the pool list and GET /api/v1/pool/."""
 
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.bounds import validate_calendar_date
 from crm.core.models import TimeStampedModel
 
 
@@ -94,7 +95,7 @@ class SystemSettings(TimeStampedModel):
 class Holiday(TimeStampedModel):
     """A public holiday, or (``is_workday``) a weekend day worked in exchange (调休)."""
 
-    date = models.DateField(_("date"), unique=True)
+    date = models.DateField(_("date"), unique=True, validators=[validate_calendar_date])
     name = models.CharField(_("name"), max_length=100)
     is_workday = models.BooleanField(_("make-up working day"), default=False)
 

@@ -2,10 +2,11 @@
 
 import django_filters
 
+from crm.core.filtersets import BoundedFilterSet
 from crm.testing_app.models import Deal, Project
 
 
-class ProjectFilterSet(django_filters.FilterSet):
+class ProjectFilterSet(BoundedFilterSet):
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -13,7 +14,7 @@ class ProjectFilterSet(django_filters.FilterSet):
         fields = ["name", "status"]
 
 
-class DealFilterSet(django_filters.FilterSet):
+class DealFilterSet(BoundedFilterSet):
     class Meta:
         model = Deal
         fields = ["customer", "account"]

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 
 class SavedViewSerializer(serializers.ModelSerializer):
-    columns = serializers.ListField(child=serializers.CharField(max_length=50), max_length=50, required=False)
+    columns = serializers.ListField(child=serializers.CharField(max_length=50), max_length=50, required=False,
+                                    default=list)
 
     class Meta:
         model = SavedView
