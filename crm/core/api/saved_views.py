@@ -20,6 +20,8 @@ class SavedViewSerializer(serializers.ModelSerializer):
         model = SavedView
         fields = ["id", "list_key", "name", "query", "columns", "is_default", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
+        # A view of no filters has an empty query; left out (a multipart form without it) it is that.
+        extra_kwargs = {"query": {"required": False, "default": ""}}
         # Names are unique per user and list: saving under an existing name replaces that view.
         validators: list[Any] = []
 
