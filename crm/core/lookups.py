@@ -4,6 +4,8 @@ nothing instead of making the driver raise OverflowError. Registered from CoreCo
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import EmptyResultSet
 from django.db import models
 from django.db.models.fields.related import ForeignObject
@@ -11,30 +13,35 @@ from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
 
-class _DropsOutOfRangeIntegers:
+def _drop_out_of_range(lookup: Any, connection: Any) -> None:
+    """Leaves out of ``lookup.rhs`` the integers its column cannot hold; none left: the lookup matches nothing."""
+    if not lookup.rhs_is_direct_value():
+        return
+    field = lookup.lhs.output_field
+    if isinstance(field, models.ForeignKey):
+        field = field.target_field
+    if not isinstance(field, models.IntegerField):
+        return
+    low, high = connection.ops.integer_field_range(field.get_internal_type())
+    values = list(lookup.rhs)
+    kept = [value for value in values if not isinstance(value, int)
+            or ((low is None or value >= low) and (high is None or value <= high))]
+    if len(kept) != len(values):
+        if not kept:
+            raise EmptyResultSet
+        lookup.rhs = kept
+
+
+class IntegerFieldIn(In):
     def process_rhs(self, compiler, connection):
-        if self.rhs_is_direct_value():  # type: ignore[attr-defined]
-            field = self.lhs.output_field  # type: ignore[attr-defined]
-            if isinstance(field, models.ForeignKey):
-                field = field.target_field
-            if isinstance(field, models.IntegerField):
-                low, high = connection.ops.integer_field_range(field.get_internal_type())
-                values = list(self.rhs)  # type: ignore[has-type]
-                kept = [value for value in values if not isinstance(value, int) or (
-                    (low is None or value >= low) and (high is None or value <= high))]
-                if len(kept) != len(values):
-                    if not kept:
-                        raise EmptyResultSet
-                    self.rhs = kept
-        return super().process_rhs(compiler, connection)  # type: ignore[misc]
+        _drop_out_of_range(self, connection)
+        return super().process_rhs(compiler, connection)
 
 
-class IntegerFieldIn(_DropsOutOfRangeIntegers, In):
-    pass
-
-
-class RelatedIntegerIn(_DropsOutOfRangeIntegers, RelatedIn):
-    pass
+class RelatedIntegerIn(RelatedIn):
+    def process_rhs(self, compiler, connection):
+        _drop_out_of_range(self, connection)
+        return super().process_rhs(compiler, connection)
 
 
 def register_lookups() -> None:

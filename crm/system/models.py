@@ -72,13 +72,15 @@ class SystemSettings(TimeStampedModel):
             errors["fiscal_year_start_month"] = _("A month from 1 to 12.")
         if self.work_start >= self.work_end:
             errors["work_end"] = _("The working day must end after it starts.")
-        if not self.work_days or any(day not in range(1, 8) for day in self.work_days):
+        days = self.work_days
+        # A JSON column takes any JSON (the API's `true`, `"1"`): only a list of ISO weekdays is working days.
+        if not isinstance(days, list) or not days or any(type(day) is not int or not 1 <= day <= 7 for day in days):
             errors["work_days"] = _("Choose at least one working day.")
         try:
             import zoneinfo
 
             zoneinfo.ZoneInfo(self.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Asia"
             errors["time_zone"] = _("Unknown time zone.")
         if errors:
             raise ValidationError(errors)

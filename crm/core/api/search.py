@@ -19,7 +19,7 @@ class SearchView(UserLanguageMixin, APIView):
         query = request.query_params.get("q", "").strip()
         if not query:
             raise ValidationError({"q": [_("Enter something to search for.")]})
-        limit = min(max(parse_int(request.query_params.get("limit"), default=10), 1), 50)
+        limit = min(max(parse_int(request.query_params.get("limit"), default=10) or 1, 1), 50)
         results = [
             {"entity": hit.entity, "entity_label": str(provider.label), "id": hit.id, "title": hit.title,
              "subtitle": hit.subtitle, "url": hit.url}

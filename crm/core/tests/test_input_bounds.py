@@ -42,3 +42,9 @@ def test_a_saved_view_posted_as_json_without_columns_is_saved(api_client_for, re
 @pytest.mark.parametrize("limit", ["²", "99999999999999999999", "-3", "abc"])
 def test_global_search_reads_an_odd_limit_as_the_default(api_client_for, rep, limit):
     assert api_client_for(rep).get("/api/v1/search/", {"q": "x", "limit": limit}).status_code == 200
+
+
+@pytest.mark.parametrize("work_days", [True, "12345", [0], [1, "2"], [1.5], {}])
+def test_working_days_that_are_not_a_list_of_weekdays_are_refused(api_client_for, admin_user, work_days):
+    response = api_client_for(admin_user).patch("/api/v1/settings/", {"work_days": work_days}, format="json")
+    assert response.status_code == 400 and "work_days" in response.json()["error"]["fields"]
