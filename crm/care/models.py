@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from crm.care.rendering import check_template
+from crm.core.bounds import validate_calendar_date
 from crm.core.models import ScopedModel, TimeStampedModel
 from crm.core.querysets import ScopedQuerySet
 from crm.customers.models import Customer
@@ -30,7 +31,7 @@ class GreetingDay(TimeStampedModel):
         WESTERN = "western", _("Western (Gregorian)")
 
     name = models.CharField(_("name"), max_length=50)
-    date = models.DateField(_("date"), db_index=True)
+    date = models.DateField(_("date"), db_index=True, validators=[validate_calendar_date])
     calendar = models.CharField(_("calendar"), max_length=10, choices=Calendar.choices, default=Calendar.WESTERN)
 
     class Meta:

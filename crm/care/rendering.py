@@ -39,10 +39,31 @@ ALLOWED_FILTERS = ("add", "capfirst", "cut", "date", "default", "default_if_none
                    "upper", "wordcount", "yesno")
 
 
+# Rendering is bounded: ``add`` is the one filter that can grow a value (nested ``{% with %}`` doubled a string per
+# level: 879 characters of template rendered 33,554,432), so it refuses to build a value longer than
+# MAX_VALUE_CHARS, and a greeting longer than MAX_GREETING_CHARS is refused whole. With values bounded and no
+# loops, a render's time is bounded by the template's length.
+MAX_VALUE_CHARS = 2_000
+MAX_GREETING_CHARS = 20_000
+
+
+class GreetingTooLong(Exception):
+    """A greeting (or a value built inside it) past the bounds above."""
+
+
+def _bounded_add(value: Any, arg: Any) -> Any:
+    result = defaultfilters.add(value, arg)
+    if isinstance(result, str | list | tuple) and len(result) > MAX_VALUE_CHARS:
+        raise GreetingTooLong(gettext("A value built with add is longer than %(max)s characters.")
+                              % {"max": MAX_VALUE_CHARS})
+    return result
+
+
 def _greeting_engine(string_if_invalid: str) -> Engine:
     library = Library()
     library.tags.update({name: defaulttags.register.tags[name] for name in ALLOWED_TAGS})
     library.filters.update({name: defaultfilters.register.filters[name] for name in ALLOWED_FILTERS})
+    library.filter("add", _bounded_add)
     engine = Engine(loaders=[], libraries={}, autoescape=False, string_if_invalid=string_if_invalid)
     # Replaces Django's full built-in set: any other tag or filter is a syntax error when the plan is saved.
     engine.template_builtins = [library]
@@ -96,11 +117,19 @@ def check_template(source: str) -> None:
     except TemplateSyntaxError as error:
         raise ValidationError(_("The template has a syntax error: %(error)s"), code="template_syntax",
                               params={"error": str(error).strip()}) from error
+    except RecursionError as error:  # tags nested hundreds deep
+        raise ValidationError(_("The template nests its tags too deeply."), code="template_depth") from error
     try:
         rendered = template.render(Context(sample_values(company="", today=dt.date.today()), autoescape=False))
+    except GreetingTooLong as error:
+        raise ValidationError(_("The greeting would be too long: %(error)s"), code="template_size",
+                              params={"error": error}) from error
     except Exception as error:  # noqa: BLE001 - whatever breaks a render must be reported, not raised as a 500
         raise ValidationError(_("The template cannot be rendered: %(error)s"), code="template_render",
                               params={"error": error}) from error
+    if len(rendered) > MAX_GREETING_CHARS:
+        raise ValidationError(_("The greeting would be %(size)s characters long; at most %(max)s are allowed."),
+                              code="template_size", params={"size": len(rendered), "max": MAX_GREETING_CHARS})
     unknown = list(dict.fromkeys(_UNKNOWN_FIELD.findall(rendered)))
     if unknown:
         raise ValidationError(
@@ -121,6 +150,9 @@ class GreetingTemplate:
         # A mail subject is one line: newlines would make the header invalid.
         subject = " ".join(self._subject.render(Context(values, autoescape=False)).split())[:250]
         text = self._body.render(Context(values, autoescape=False)).strip()
+        if len(text) > MAX_GREETING_CHARS:  # real names are longer than the samples the check used
+            raise GreetingTooLong(gettext("The greeting is longer than %(max)s characters.")
+                                  % {"max": MAX_GREETING_CHARS})
         # The body is plain text; its HTML alternative is that text escaped, with paragraphs and line breaks.
         html = f'<!doctype html><html><body style="font-family: sans-serif">{linebreaks(text, autoescape=True)}' \
                "</body></html>"

@@ -21,7 +21,7 @@ from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.care.models import CareLog, CarePlan, GreetingDay, Occasion
 from crm.care.occasions import Greeting, due_greetings, holiday_today
-from crm.care.rendering import GreetingTemplate, RenderedGreeting, merge_values, sample_values
+from crm.care.rendering import GreetingTemplate, GreetingTooLong, RenderedGreeting, merge_values, sample_values
 from crm.core.concurrency import lock_for_update
 from crm.core.contact_points import mask_email
 from crm.core.errors import DomainError
@@ -152,7 +152,10 @@ def preview_care_plan(plan: CarePlan, contact: Contact | None = None, *, today: 
         years = max(today.year - first_order.year, 1) if first_order else None
         values = _values_for(Greeting(contact=contact, customer=contact.customer,
                                       holiday=next_day.name if next_day else "", years=years), company, today)
-    return GreetingTemplate(plan.subject_template, plan.body_template).render(values)
+    try:
+        return GreetingTemplate(plan.subject_template, plan.body_template).render(values)
+    except GreetingTooLong as error:
+        raise DomainError(str(error), field="body_template") from error
 
 
 # --- Sending -------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from crm.care.forms import CarePlanForm, GreetingDayForm
 from crm.care.models import CareLog, CarePlan, GreetingDay
 from crm.core.errors import DomainError
 from crm.core.forms import changed_values
+from crm.core.parsing import parse_id, parse_int
 from crm.core.views import (
     ModulePermissionMixin,
     ScopedCreateView,
@@ -100,14 +101,18 @@ class CarePlanPreviewView(ScopedQuerysetMixin, generic.DetailView):
         query = self.request.GET.get("q", "").strip()[:100]
         contact = None
         if contact_id := self.request.GET.get("contact", ""):
-            valid_id = contact_id.isdigit() and len(contact_id) < 19  # beyond a 64-bit id the database errors
-            contact = get_object_or_404(contacts.select_related("customer"), pk=int(contact_id) if valid_id else 0)
+            contact = get_object_or_404(contacts.select_related("customer"), pk=parse_id(contact_id) or 0)
         if query:
             # By name, or by pinyin and initials (search_text), as the global search finds people.
             matching = contacts.filter(Q(name__icontains=query) | Q(search_text__icontains=query.lower()))
             context["matches"] = list(matching.select_related("customer").order_by("name", "id")
                                       [:PREVIEW_CONTACT_CHOICES])
-        context.update(q=query, contact=contact, greeting=services.preview_care_plan(self.object, contact),
+        try:
+            greeting = services.preview_care_plan(self.object, contact)
+        except DomainError as error:
+            greeting = None
+            messages.error(self.request, error.message)
+        context.update(q=query, contact=contact, greeting=greeting,
                        can_edit=self.request.user.has_module_perm("care", "edit"))
         return context
 
@@ -118,9 +123,9 @@ class GreetingDayListView(ModulePermissionMixin, generic.ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        year = self.request.GET.get("year", "")
+        year = parse_int(self.request.GET.get("year"), min_value=1, max_value=9999)
         days = GreetingDay.objects.annotate(plan_count=Count("plans")).order_by("date", "name")
-        return days.filter(date__year=int(year)) if year.isdigit() and len(year) == 4 else days
+        return days.filter(date__year=year) if year else days
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "year": self.request.GET.get("year", ""),

@@ -13,6 +13,12 @@ class CoreConfig(AppConfig):
 
         register_nav(NavItem(_("Home"), "home", "house", order=0))
 
+        from crm.core.api.fields import use_calendar_date_fields
+        from crm.core.lookups import register_lookups
+
+        use_calendar_date_fields()
+        register_lookups()
+
         from django.db.models.signals import post_migrate
 
         from crm.core.fulltext import repair_search_indexes

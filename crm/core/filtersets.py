@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import Any
 
 import django_filters  # type: ignore[import-untyped]  # the package ships no stubs
 from django.core.exceptions import ValidationError
@@ -21,6 +22,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from crm.core.bounds import EARLIEST_DATE, LATEST_DATE, validate_calendar_date, validate_calendar_range
 from crm.core.fieldperms import walks_unsearchable
 from crm.core.fulltext import search_list
 
@@ -84,9 +86,36 @@ class IndexedSearchFilter(django_filters.CharFilter):
         return search_list(qs, value, user=user, fields=self.shown_fields)
 
 
-class FilterSet(django_filters.FilterSet):
-    """The base of every module's FilterSet: django-filter's, reading a blank value as "no filter" for every
-    filter, multi-valued ones too.
+_DATE_FILTERS = (django_filters.DateFilter, django_filters.DateTimeFilter)
+_RANGE_FILTERS = (django_filters.DateFromToRangeFilter, django_filters.DateTimeFromToRangeFilter,
+                  django_filters.IsoDateTimeFromToRangeFilter)
+
+
+class BoundedFilterSet(django_filters.FilterSet):
+    """Filters on dates accept only days in the calendar window of ``crm.core.bounds`` and year lookups only
+    years inside it: ``?date__year=0`` or ``?created_after=0001-01-01`` (which leaves the calendar when shifted to
+    UTC) was a 500 and is now the field's 400 / form error, like any other bad filter value."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        # self.filters are this instance's copies: adding validators here leaves the class's alone.
+        for filter_ in self.filters.values():
+            if isinstance(filter_, _RANGE_FILTERS):
+                filter_.extra["validators"] = [*filter_.extra.get("validators", ()), validate_calendar_range]
+            elif isinstance(filter_, _DATE_FILTERS):
+                filter_.extra["validators"] = [*filter_.extra.get("validators", ()), validate_calendar_date]
+
+    @classmethod
+    def filter_for_field(cls, field, field_name, lookup_expr=None):
+        filter_ = super().filter_for_field(field, field_name, lookup_expr)
+        if lookup_expr and {"year", "iso_year"} & set(lookup_expr.split("__")):
+            filter_.extra.update(min_value=EARLIEST_DATE.year, max_value=LATEST_DATE.year)
+        return filter_
+
+
+class FilterSet(BoundedFilterSet):
+    """The base of every module's FilterSet (and of those the API builds from ``filterset_fields``): bounded dates
+    (``BoundedFilterSet``), and a blank value read as "no filter" for every filter, multi-valued ones too.
 
     A list's form submits each select it shows, chosen or not (``tag=&level=A``): a blank single value already
     means "any", but a multiple-choice filter took ``[""]`` as a choice and refused it, so the list warned that

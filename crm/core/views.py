@@ -38,6 +38,7 @@ from crm.core.forms import VersionField, changed_values
 from crm.core.models import SavedView
 from crm.core.pagination import CappedPaginator, with_tiebreak
 from crm.core.panels import render_panels
+from crm.core.parsing import parse_id
 from crm.core.search import search_all
 from crm.core.templatetags.crm_tags import attr_of
 
@@ -232,8 +233,8 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
     @cached_property
     def current_view(self) -> SavedView | None:
         """The saved view named by ?view=, if it is the user's own."""
-        view_id = self.request.GET.get("view", "")
-        if not self.list_key or not (view_id.isascii() and view_id.isdigit() and len(view_id) < 19):
+        view_id = parse_id(self.request.GET.get("view"))
+        if not self.list_key or view_id is None:
             return None
         return SavedView.objects.filter(user=_signed_in(self.request.user), list_key=self.list_key, pk=view_id).first()
 

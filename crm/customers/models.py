@@ -15,6 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from crm.core.bounds import (
+    max_days_validator,
+    validate_calendar_date,
+    validate_follow_up_time,
+    validate_next_follow_up_time,
+    validate_past_date,
+)
 from crm.core.concurrency import VersionedModel
 from crm.core.contact_points import (
     PhoneValidator,
@@ -152,8 +159,8 @@ class Customer(ScopedModel):
     # Set when someone picks the stage by hand: the scheduled job then leaves it alone.
     lifecycle_locked = models.BooleanField(_("stage set by hand"), default=False)
     # Kept by the orders module; until it lands they can be set by hand or by import.
-    first_order_at = models.DateField(_("first order"), null=True, blank=True)
-    last_order_at = models.DateField(_("last order"), null=True, blank=True)
+    first_order_at = models.DateField(_("first order"), null=True, blank=True, validators=[validate_past_date])
+    last_order_at = models.DateField(_("last order"), null=True, blank=True, validators=[validate_past_date])
     # Name, pinyin, initials and number in one lower-case column: what anyone who sees the customer may search by.
     search_text = models.TextField(blank=True, default="", editable=False)
     name_key = models.CharField(max_length=200, blank=True, default="", editable=False, db_index=True)
@@ -261,6 +268,8 @@ class Customer(ScopedModel):
         return claimed_at if claimed_at is not None and claimed_at > since else since
 
     def clean(self):
+        if self.first_order_at and self.last_order_at and self.first_order_at > self.last_order_at:
+            raise ValidationError({"last_order_at": _("The last order cannot come before the first order.")})
         if problem := credit_code_kind_problem(self.kind, self.credit_code):
             raise ValidationError({"credit_code": problem})
 
@@ -362,11 +371,11 @@ class Contact(VersionedModel, TimeStampedModel):
     id_number_index = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
     # Name, pinyin and initials only: the phone and e-mail stay encrypted and are found by their blind index.
     search_text = models.TextField(blank=True, default="", editable=False)
-    birthday = models.DateField(_("birthday"), null=True, blank=True)
+    birthday = models.DateField(_("birthday"), null=True, blank=True, validators=[validate_past_date])
     is_primary = models.BooleanField(_("primary contact"), default=False)
     consent_given = models.BooleanField(_("consent given"), default=False)
     consent_source = models.CharField(_("consent source"), max_length=100, blank=True)
-    consent_at = models.DateTimeField(_("consent date"), null=True, blank=True)
+    consent_at = models.DateTimeField(_("consent date"), null=True, blank=True, validators=[validate_calendar_date])
     remark = models.TextField(_("remark"), blank=True)
     # Set when the person's data was erased on request: the row stays so counts and history still add up.
     erased_at = models.DateTimeField(_("erased at"), null=True, blank=True, editable=False)
@@ -433,8 +442,9 @@ class Activity(VersionedModel, TimeStampedModel):
     kind = models.CharField(_("type"), max_length=50, validators=[DictionaryCodeValidator("follow_up_type")])
     subject = models.CharField(_("subject"), max_length=200)
     content = models.TextField(_("content"), blank=True)
-    occurred_at = models.DateTimeField(_("when"), db_index=True)
-    next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True)
+    occurred_at = models.DateTimeField(_("when"), db_index=True, validators=[validate_follow_up_time])
+    next_follow_up_at = models.DateTimeField(_("next follow-up"), null=True, blank=True,
+                                             validators=[validate_next_follow_up_time])
     created_by = models.ForeignKey("accounts.User", verbose_name=_("logged by"), on_delete=models.SET_NULL,
                                    null=True, related_name="+")
 
@@ -465,8 +475,9 @@ class PoolRule(TimeStampedModel):
 
     level = models.CharField(_("level"), max_length=50, blank=True, unique=True,
                              validators=[DictionaryCodeValidator("customer_level")])
-    days = models.PositiveIntegerField(_("days without follow-up"))
-    warn_days = models.PositiveIntegerField(_("warn the owner days before"), default=3)
+    days = models.PositiveIntegerField(_("days without follow-up"), validators=[max_days_validator()])
+    warn_days = models.PositiveIntegerField(_("warn the owner days before"), default=3,
+                                            validators=[max_days_validator()])
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -522,13 +533,13 @@ class LifecyclePolicy(TimeStampedModel):
     """Admin-set thresholds for the lifecycle stage (潜在 → 新 → 活跃 → 沉睡 → 流失); one row."""
 
     new_days = models.PositiveIntegerField(
-        _("new for days"), default=30,
+        _("new for days"), default=30, validators=[max_days_validator()],
         help_text=_("A customer with a first order or follow-up this recent is new."))
     active_days = models.PositiveIntegerField(
-        _("active within days"), default=90,
+        _("active within days"), default=90, validators=[max_days_validator()],
         help_text=_("A follow-up or order within this many days keeps a customer active."))
     lost_days = models.PositiveIntegerField(
-        _("lost after days"), default=365,
+        _("lost after days"), default=365, validators=[max_days_validator()],
         help_text=_("No follow-up or order for this long and a customer is lost; in between it is dormant."))
 
     class Meta:

@@ -135,10 +135,17 @@ class _Lines:
 
 
 def _decode(content: bytes) -> tuple[str, str]:
-    if b"\x00" in content[:8192]:
-        # UTF-16 ("Unicode text" from Excel) or a binary file: neither is a CSV we can read.
+    # No UTF-8 or GBK text holds a NUL byte; a database column cannot store one either. Near the start it is
+    # UTF-16 ("Unicode text" from Excel) or a binary file; further on, a damaged or pasted-together file.
+    nul = content.find(b"\x00")
+    if 0 <= nul < 8192:
         raise FileProblem(
             _("This is not a CSV text file. Save it from Excel as “CSV UTF-8” or “CSV”, or upload the .xlsx file.")
+        )
+    if nul >= 0:
+        raise FileProblem(
+            _("Line %(line)s of the file holds a NUL character, which no CSV text contains. Remove it (or save "
+              "the file from Excel again) and upload it again.") % {"line": content.count(b"\n", 0, nul) + 1}
         )
     for encoding in ENCODINGS:
         try:

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from crm.core.bounds import validate_calendar_date
 from crm.core.models import TimeStampedModel
 
 
@@ -71,13 +72,15 @@ class SystemSettings(TimeStampedModel):
             errors["fiscal_year_start_month"] = _("A month from 1 to 12.")
         if self.work_start >= self.work_end:
             errors["work_end"] = _("The working day must end after it starts.")
-        if not self.work_days or any(day not in range(1, 8) for day in self.work_days):
+        days = self.work_days
+        # A JSON column takes any JSON (the API's `true`, `"1"`): only a list of ISO weekdays is working days.
+        if not isinstance(days, list) or not days or any(type(day) is not int or not 1 <= day <= 7 for day in days):
             errors["work_days"] = _("Choose at least one working day.")
         try:
             import zoneinfo
 
             zoneinfo.ZoneInfo(self.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder such as "Asia"
             errors["time_zone"] = _("Unknown time zone.")
         if errors:
             raise ValidationError(errors)
@@ -94,7 +97,7 @@ class SystemSettings(TimeStampedModel):
 class Holiday(TimeStampedModel):
     """A public holiday, or (``is_workday``) a weekend day worked in exchange (调休)."""
 
-    date = models.DateField(_("date"), unique=True)
+    date = models.DateField(_("date"), unique=True, validators=[validate_calendar_date])
     name = models.CharField(_("name"), max_length=100)
     is_workday = models.BooleanField(_("make-up working day"), default=False)
 

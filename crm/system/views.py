@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views import generic
 
 from crm.core.forms import changed_values
+from crm.core.parsing import parse_int
 from crm.core.views import ModulePermissionMixin, ServiceFormMixin
 from crm.system import services
 from crm.system.dictionaries import KINDS
@@ -86,9 +87,9 @@ class HolidayListView(SystemMixin, generic.ListView):
     template_name = "system/holiday_list.html"
 
     def get_queryset(self):
-        year = self.request.GET.get("year", "")
+        year = parse_int(self.request.GET.get("year"), min_value=1, max_value=9999)
         holidays = Holiday.objects.all()
-        return holidays.filter(date__year=int(year)) if year.isdigit() and len(year) == 4 else holidays
+        return holidays.filter(date__year=year) if year else holidays
 
 
 class HolidayFormView(SystemMixin, ServiceFormMixin, generic.UpdateView):

@@ -69,3 +69,42 @@ def test_conditions_filters_and_with_over_merge_fields_are_fine(admin_user):
     greeting = preview_care_plan(plan, today=dt.date(2027, 3, 15))
     assert greeting.subject == "SAMPLE CUSTOMER LTD."
     assert greeting.text == "3年，2027年3月15日，Zhang San{{"
+
+
+def doubling_template(levels: int) -> str:
+    """Each {% with %} doubles the string before it with add: 2^levels times the name."""
+    opening = "{% with v0=contact.name %}" + "".join(
+        f"{{% with v{i}=v{i - 1}|add:v{i - 1} %}}" for i in range(1, levels + 1))
+    return opening + f"{{{{ v{levels} }}}}" + "{% endwith %}" * (levels + 1)
+
+
+def test_a_template_that_doubles_a_string_per_level_is_refused_quickly(admin_user):
+    import time
+
+    body = doubling_template(25)  # rendered 33,554,432 characters before rendering was bounded
+    assert len(body) < 1000
+    started = time.monotonic()
+    errors = plan_errors(admin_user, body_template=body)
+    assert time.monotonic() - started < 2
+    assert errors["body_template"] == [
+        "The greeting would be too long: A value built with add is longer than 2000 characters."]
+
+
+def test_a_greeting_longer_than_the_bound_is_refused(admin_user):
+    body = "{% with v=contact.name|add:contact.name %}" + "{{ v }}" * 1400 + "{% endwith %}"
+    errors = plan_errors(admin_user, body_template=body)
+    assert errors["body_template"][0].startswith("The greeting would be")
+    assert "at most 20000 are allowed" in errors["body_template"][0]
+
+
+def test_tags_nested_too_deep_are_refused_not_a_500(admin_user):
+    body = "{% if contact.name %}" * 600 + "x" + "{% endif %}" * 600
+    errors = plan_errors(admin_user, body_template=body[:10000])
+    assert list(errors) == ["body_template"]
+
+
+def test_a_few_doublings_are_still_fine(admin_user):
+    plan = create_care_plan(actor=admin_user, data={
+        "name": "生日", "occasion": Occasion.BIRTHDAY, "subject_template": "生日快乐",
+        "body_template": doubling_template(3)})
+    assert preview_care_plan(plan).text == "Zhang San" * 8

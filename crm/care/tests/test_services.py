@@ -126,12 +126,13 @@ def test_an_anniversary_greets_the_primary_contact_with_the_years(smtp, add_cont
     create_care_plan(actor=admin_user, data={
         "name": "周年", "occasion": Occasion.ANNIVERSARY, "subject_template": "合作{{ years }}周年",
         "body_template": "感谢{{ customer.name }}，{{ contact.name }}！"})
-    buyer = add_contact("采购", "buyer@client.cn", customer_name="老客户", first_order_at=dt.date(2024, 3, 15))
+    buyer = add_contact("采购", "buyer@client.cn", customer_name="老客户", first_order_at=dt.date(2023, 3, 15))
     add_contact("老板", "boss@client.cn", customer=buyer.customer, is_primary=True)
-    add_contact("新客户联系人", "new@client.cn", first_order_at=dt.date(2027, 3, 15))  # not a year yet
-    add_contact("别的日子", "other@client.cn", first_order_at=dt.date(2024, 3, 16))
+    # Orders lie in the past (a future one is refused), so the greeting day is one that has been.
+    add_contact("新客户联系人", "new@client.cn", first_order_at=dt.date(2026, 3, 15))  # not a year yet
+    add_contact("别的日子", "other@client.cn", first_order_at=dt.date(2023, 3, 16))
 
-    run = send_due_greetings(today=dt.date(2027, 3, 15))
+    run = send_due_greetings(today=dt.date(2026, 3, 15))
 
     assert run.sent == 1
     assert [e.rcpt_tos for e in smtp.envelopes] == [["boss@client.cn"]]

@@ -8,7 +8,7 @@ from django_filters.rest_framework import DjangoFilterBackend  # type: ignore[im
 from rest_framework import filters
 
 from crm.core.fieldperms import walks_unsearchable
-from crm.core.filtersets import restrict_filterset
+from crm.core.filtersets import FilterSet, restrict_filterset
 from crm.core.fulltext import search_list
 from crm.core.pagination import with_tiebreak
 
@@ -16,7 +16,10 @@ from crm.core.pagination import with_tiebreak
 class FieldRulesFilterBackend(DjangoFilterBackend):
     """django-filter's backend with ``restrict_filterset`` applied: a filter on a field the caller may not
     search by answers 400 whatever the value, and a filter naming a record out of their scope answers as for a
-    record that does not exist."""
+    record that does not exist. FilterSets it builds from a view's ``filterset_fields`` start from the platform's
+    ``FilterSet`` (bounded dates, blank values as no filter)."""
+
+    filterset_base = FilterSet
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)

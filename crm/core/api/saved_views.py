@@ -13,12 +13,15 @@ if TYPE_CHECKING:
 
 
 class SavedViewSerializer(serializers.ModelSerializer):
-    columns = serializers.ListField(child=serializers.CharField(max_length=50), max_length=50, required=False)
+    columns = serializers.ListField(child=serializers.CharField(max_length=50), max_length=50, required=False,
+                                    default=list)
 
     class Meta:
         model = SavedView
         fields = ["id", "list_key", "name", "query", "columns", "is_default", "created_at", "updated_at"]
         read_only_fields = ["created_at", "updated_at"]
+        # A view of no filters has an empty query; left out (a multipart form without it) it is that.
+        extra_kwargs = {"query": {"required": False, "default": ""}}
         # Names are unique per user and list: saving under an existing name replaces that view.
         validators: list[Any] = []
 

@@ -6,6 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.core.api.views import UserLanguageMixin
+from crm.core.parsing import parse_int
 from crm.core.search import search_all
 
 
@@ -18,8 +19,7 @@ class SearchView(UserLanguageMixin, APIView):
         query = request.query_params.get("q", "").strip()
         if not query:
             raise ValidationError({"q": [_("Enter something to search for.")]})
-        limit = request.query_params.get("limit", "10")
-        limit = min(max(int(limit), 1), 50) if limit.isdigit() else 10
+        limit = min(max(parse_int(request.query_params.get("limit"), default=10) or 1, 1), 50)
         results = [
             {"entity": hit.entity, "entity_label": str(provider.label), "id": hit.id, "title": hit.title,
              "subtitle": hit.subtitle, "url": hit.url}

@@ -77,3 +77,63 @@ def test_no_page_answers_5xx_to_malformed_urls(org, persona):
         if code >= 500:
             failures.append((url, code))
     assert failures == []
+
+
+# Unicode digits pass str.isdigit() and break int(); a 65-bit id overflows the driver; an impossible day or one
+# that leaves the calendar in UTC broke date parsing. Each was a 500 somewhere (issue 8, §3).
+ODD_NUMBERS = ["²²²²", "99999999999999999999", "2024-13-45T00:00:00", "0001-01-01"]
+QUERY_NAMES = ["view", "limit", "ids", "owner", "department", "year", "page", "after", "before", "contact",
+               "survivor", "role", "stage", "plan", "actor", "content_type", "customer", "merged", "tag", "q",
+               "date_from", "date_to", "created_after", "created_before", "last_follow_up_after",
+               "no_follow_up_since", "occasion_date_after", "occasion_date_before", "sort", "col", "format",
+               "entity", "kind", "action", "reason", "days", "warn_days", "occurred_at", "next_follow_up_at",
+               "birthday", "first_order_at", "last_order_at", "date", "name", "tags"]
+
+ISSUE_DOORS = ["/customers/?view=²", "/customers/?limit=²", "/customers/?owner=²", "/customers/?department=²",
+               "/system/holidays/?year=²²²²", "/care/days/?year=²²²²", "/api/v1/search/?q=x&limit=²",
+               "/customers/duplicates/merge/?ids=²&ids=1", "/api/v1/customers/duplicates/?limit=²",
+               "/api/v1/holidays/?date__year=0&page=0&page_size=0", "/api/v1/holidays/?date__year=²²²²",
+               "/api/v1/activities/?occurred_at__gte=0001-01-01T00:00:00",
+               "/api/v1/customers/?created_after=0001-01-01", "/customers/?created_after=0001-01-01"]
+
+
+def html_routes():
+    from django.urls import URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            else:
+                yield prefix + str(pattern.pattern)
+
+    for route in walk(get_resolver().url_patterns):
+        if route.startswith(("api/", "django-admin/")) or "logout" in route:
+            continue
+        yield "/" + route
+
+
+@pytest.mark.parametrize("persona", ["admin", "sales1"])
+def test_the_doors_the_issue_named_refuse_odd_numbers_without_a_500(org, persona):
+    client = Client()
+    client.force_login(org[persona])
+    assert [(url, code) for url in ISSUE_DOORS if (code := client.get(url).status_code) >= 500] == []
+
+
+@pytest.mark.parametrize("persona", ["admin", "sales1"])
+def test_no_page_answers_5xx_to_unicode_digits_huge_ids_or_impossible_dates(org, persona):
+    from crm.customers.services import create_customer
+
+    customer = create_customer(actor=org[persona], data={"name": "边界客户"})
+    client = Client()
+    failures = []
+    for route in html_routes():
+        url = re.sub(r"<(?:int:|str:)?[^>]+>", str(customer.pk), route)
+        for value in ODD_NUMBERS:
+            client.force_login(org[persona])
+            query = {name: value for name in QUERY_NAMES}
+            if (code := client.get(url, query).status_code) >= 500:
+                failures.append(("GET", url, value, code))
+            if (code := client.post(url, query).status_code) >= 500:
+                failures.append(("POST", url, value, code))
+    assert failures == []

@@ -12,7 +12,9 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from crm.core.api.fields import IdField, id_list
 from crm.core.api.views import ScopedViewSetMixin
+from crm.core.parsing import parse_int
 from crm.customers.api.serializers import CustomerSerializer
 from crm.customers.models import Customer
 from crm.customers.services.merge import (
@@ -56,12 +58,10 @@ class DuplicateMatchSerializer(serializers.Serializer):
 
 
 class MergeRequestSerializer(serializers.Serializer):
-    survivor = serializers.IntegerField(min_value=1)
-    merged = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=MAX_MERGED_AT_ONCE
-    )
+    survivor = IdField()
+    merged = id_list(min_length=1, max_length=MAX_MERGED_AT_ONCE)
     fields = serializers.DictField(
-        child=serializers.IntegerField(min_value=1),
+        child=IdField(),
         required=False,
         default=dict,
         help_text=gettext_lazy("field name → id of the customer whose value to keep"),
@@ -94,10 +94,10 @@ class MergeResultSerializer(serializers.Serializer):
 
 
 def _limit(request) -> int:
-    raw = request.query_params.get("limit", "20")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_GROUPS_PER_PAGE:
+    limit = parse_int(request.query_params.get("limit", "20"), min_value=1, max_value=MAX_GROUPS_PER_PAGE)
+    if limit is None:
         raise ValidationError({"limit": [_("Enter a whole number from 1 to %(max)s.") % {"max": MAX_GROUPS_PER_PAGE}]})
-    return int(raw)
+    return limit
 
 
 class CustomerDuplicateViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):

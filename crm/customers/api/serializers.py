@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from crm.accounts.models import User
+from crm.core.api.fields import id_list
 from crm.core.api.serializers import PlainColumnsMixin
 from crm.core.api.views import FieldPermissionSerializerMixin
 from crm.core.concurrency import SetChange
@@ -84,8 +85,7 @@ class DeletedCustomerSerializer(serializers.ModelSerializer):
 
 class CustomerBulkSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=sorted(BULK_ACTIONS))
-    ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
-                                max_length=MAX_SELECTION)
+    ids = id_list(min_length=1, max_length=MAX_SELECTION)
     owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True), required=False,
                                                allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=50)

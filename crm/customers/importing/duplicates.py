@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from crm.accounts.models import User
 from crm.core.crypto import blind_index
+from crm.core.parsing import parse_ids
 from crm.customers.models import Contact, Customer, name_key
 from crm.imports.bulk import chunks, select_all, select_in
 from crm.imports.registry import RowOutcome
@@ -93,7 +94,7 @@ def _contacts_audited_since(since: dt.datetime) -> list[int]:
     ids = AuditEvent.objects.filter(
         created_at__gte=since, content_type=ContentType.objects.get_for_model(Contact)
     ).values_list("object_id", flat=True)
-    return sorted({int(pk) for pk in ids if pk.isdigit()})
+    return sorted(set(parse_ids(ids)))
 
 
 def find_existing(plans: list[RowPlan], changed_after: dict[str, Any] | None = None) -> dict[int, Existing]:

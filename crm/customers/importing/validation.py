@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from crm.accounts.models import User
 from crm.core.contact_points import normalise_email, parse_phone
+from crm.core.parsing import parse_id
 from crm.customers.importing.duplicates import keys_of
 from crm.customers.importing.rows import (
     CONTACT_FIELDS,
@@ -81,7 +82,7 @@ def validate_row(row: SourceRow, lookups: Lookups) -> tuple[list[str], RowPlan |
     owner = None
     row_id = None
     if raw := v.get("id", "").strip():
-        row_id = int(raw) if raw.isdigit() and len(raw) < 19 else None
+        row_id = parse_id(raw)
         if row_id is None:
             error("id", _("“%(value)s” is not a customer ID.") % {"value": raw})
     if raw := v.get("owner", "").strip():

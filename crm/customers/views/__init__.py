@@ -5,7 +5,6 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -15,6 +14,7 @@ from django.views import generic
 from crm.accounts.models import User
 from crm.core.errors import DomainError
 from crm.core.forms import changed_values
+from crm.core.parsing import parse_datetime_param, parse_id, parse_ids
 from crm.core.querysets import load_many_values, loaded_values
 from crm.core.timeline import timeline_page
 from crm.core.views import (
@@ -104,9 +104,9 @@ class CustomerBulkView(ModulePermissionMixin, generic.View):
 
     def post(self, request):
         back = f"{reverse('customers:list')}?{request.POST.get('next_query', '')}"
-        ids = [int(pk) for pk in request.POST.getlist("ids") if pk.isdigit()]
-        owner_id = request.POST.get("owner", "")
-        owner = User.objects.filter(pk=owner_id, is_active=True).first() if owner_id.isdigit() else None
+        ids = parse_ids(request.POST.getlist("ids"))
+        owner_id = parse_id(request.POST.get("owner"))
+        owner = User.objects.filter(pk=owner_id, is_active=True).first() if owner_id else None
         tag_names = [name for name in request.POST.get("tags", "").replace("，", ",").split(",") if name.strip()]
         try:
             result = bulk_update_customers(actor=request.user, action=request.POST.get("action", ""), ids=ids,
@@ -334,7 +334,7 @@ class TimelineView(ScopedQuerysetMixin, generic.DetailView):
     template_name = "customers/_timeline.html"
 
     def get_context_data(self, **kwargs):
-        before = parse_datetime(self.request.GET.get("before", "") or "") or None
+        before = parse_datetime_param(self.request.GET.get("before"))
         entries, cursor = timeline_page(self.object, self.request.user, before=before)
         return {**super().get_context_data(**kwargs), "entries": entries, "cursor": cursor}
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views import generic
 
 from crm.core.errors import DomainError
+from crm.core.parsing import parse_id, parse_ids
 from crm.core.views import ModulePermissionMixin
 from crm.customers.models import Customer
 from crm.customers.services.merge import (
@@ -88,13 +89,9 @@ class CustomerDuplicatesView(ModulePermissionMixin, generic.TemplateView):
 
 
 def _parse_ids(values: list[str]) -> list[int]:
-    ids: list[int] = []
-    for value in values:
-        if not value.strip().isdigit():
-            raise ValidationError(_("Customer ids must be whole numbers."))
-        if int(value) not in ids:
-            ids.append(int(value))
-    return ids
+    if any(parse_id(value) is None for value in values):
+        raise ValidationError(_("Customer ids must be whole numbers."))
+    return parse_ids(values)
 
 
 class MergeView(ModulePermissionMixin, generic.View):
@@ -156,9 +153,9 @@ class MergeView(ModulePermissionMixin, generic.View):
         survivor = next(c for c in customers if c.pk == survivor_id)
         choices = {}
         for name in mergeable_fields(request.user):
-            value = request.POST.get(f"field_{name}", "")
-            if value.isdigit() and int(value) in ids:
-                choices[name] = int(value)
+            chosen = parse_id(request.POST.get(f"field_{name}", ""))
+            if chosen in ids:
+                choices[name] = chosen
         try:
             result = merge_customers(
                 actor=request.user,

@@ -24,6 +24,7 @@ from django.views import generic
 from crm.accounts.models import User
 from crm.core.errors import DomainError
 from crm.core.filtersets import restrict_filterset
+from crm.core.parsing import parse_id
 from crm.core.views import ModulePermissionMixin, ScopedListView, ScopedQuerysetMixin, ServiceFormMixin, printed
 from crm.customers.filtersets import PoolFilterSet
 from crm.customers.models import Customer, LifecyclePolicy, PoolMovement, PoolRule
@@ -144,8 +145,8 @@ class AssignFromPoolView(ModulePermissionMixin, generic.View):
 
     def post(self, request, pk):
         customer = _pool_customer(request, pk)
-        owner_id = request.POST.get("owner", "")
-        owner = User.objects.filter(pk=owner_id, is_active=True).first() if owner_id.isdigit() else None
+        owner_id = parse_id(request.POST.get("owner"))
+        owner = User.objects.filter(pk=owner_id, is_active=True).first() if owner_id else None
         try:
             if owner is None:
                 raise DomainError(_("Choose the new owner."), field="owner")

@@ -123,3 +123,14 @@ def test_the_exports_formula_guard_is_undone_and_other_apostrophes_are_kept():
     rows = [["客户名称", *[f"c{i}" for i in range(len(values))]], ["甲", *[defuse_formula(v) for v in values]]]
     assert defuse_formula("=SUM(A1)") == "'=SUM(A1)"
     assert read_table(csv_bytes(rows), "a.csv").rows[0][1][1:] == values
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_a_nul_byte_anywhere_in_a_csv_is_refused_with_its_line(encoding):
+    # Only the first 8 KB used to be checked: a NUL further on went into the database's text.
+    rows = [["客户名称", "手机"]] + [[f"客户{n:05d}有限公司", "13800138000"] for n in range(2000)]
+    content = csv_bytes(rows, encoding)
+    assert len(content) > 20_000
+    at = content.index("客户01500有限公司".encode(encoding))
+    with pytest.raises(FileProblem, match=r"^Line 1502 of the file holds a NUL character"):
+        read_table(content[:at] + b"\x00" + content[at:], "客户.csv")
