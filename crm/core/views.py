@@ -476,6 +476,7 @@ def database_busy(request):
         "The database is busy with other work (for example a large import). Nothing was saved; try again in a "
         "few seconds."
     )
+    response: HttpResponse
     if request.path.startswith("/api/"):
         response = JsonResponse(
             {"error": {"code": "busy", "message": str(message), "retry_after": BUSY_RETRY_AFTER}}, status=503

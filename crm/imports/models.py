@@ -101,6 +101,9 @@ class ImportJob(TimeStampedModel):
     def progress_percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
+        planned = self.created_count + self.updated_count  # the preview's counts, until the run is done
+        if self.status == self.Status.RUNNING and self.written_rows and planned:
+            return min(99, int(100 * self.written_rows / planned))
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
     def can_preview(self) -> bool:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -117,17 +118,23 @@ def undo_import_step(*, actor: User, undo: dict) -> None:
             continue
         values = {}
         for name, value in before["values"].items():
-            field = Customer._meta.get_field(name)
+            field = _concrete_field(name)
             values[field.attname] = None if value is None else field.to_python(value)
         Customer.all_objects.filter(pk=customer.pk).update(**values)
         customer.tags.set(before["tags"])
-    for key, model in (("contacts", Contact), ("customers", Customer)):
-        ids = undo.get(key, [])
-        manager = getattr(model, "all_objects", model._default_manager)
-        for start in range(0, len(ids), UPDATE_BATCH):
-            manager.filter(pk__in=ids[start : start + UPDATE_BATCH]).delete()
+    contacts, customers = undo.get("contacts", []), undo.get("customers", [])
+    for start in range(0, len(contacts), UPDATE_BATCH):
+        Contact.objects.filter(pk__in=contacts[start : start + UPDATE_BATCH]).delete()
+    for start in range(0, len(customers), UPDATE_BATCH):
+        Customer.all_objects.filter(pk__in=customers[start : start + UPDATE_BATCH]).delete()
     if undo.get("tags"):
         Tag.objects.filter(pk__in=undo["tags"], customers__isnull=True).delete()
+
+
+def _concrete_field(name: str) -> Field:
+    field = Customer._meta.get_field(name)
+    assert isinstance(field, Field)  # a column of the customer table, not a relation's other side
+    return field
 
 
 def ensure_tags(names: set[str]) -> dict[str, Tag]:
@@ -240,7 +247,7 @@ def update_batch(
     has_contacts = set(known)
     changed: list[tuple[Customer, dict, dict]] = []
     fields = list(dict.fromkeys([*CHANGEABLE, *Customer.DERIVED_FIELDS, "updated_at"]))
-    written_fields = [Customer._meta.get_field(name) for name in fields]
+    written_fields = [_concrete_field(name) for name in fields]
     stored: dict[int, dict] = {}  # the values before, to undo the step
     contacts: list[Contact] = []
     links_added: list = []
