@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last: a view's "database is locked" becomes a 503 with Retry-After before anything else sees it.
+    "crm.core.middleware.DatabaseBusyMiddleware",
 ]
 
 ROOT_URLCONF = "crm.urls"
@@ -276,7 +278,9 @@ HUEY = {
     "name": "crm",
     "immediate": env_bool("CRM_HUEY_IMMEDIATE"),
     "utc": True,
-    "consumer": {"workers": int(os.environ.get("CRM_WORKERS", "2")), "worker_type": "thread"},
+    # An idle worker looks for new tasks at least every second (Huey's default backs off to 10 s): an upload
+    # waits for its file to be read (CRM_IMPORT_UPLOAD_WAIT_SECONDS).
+    "consumer": {"workers": int(os.environ.get("CRM_WORKERS", "2")), "worker_type": "thread", "max_delay": 1.0},
 }
 if REDIS_URL:
     HUEY.update({"huey_class": "huey.PriorityRedisHuey", "url": REDIS_URL})
@@ -329,6 +333,15 @@ CRM_SITE_URL = os.environ.get("CRM_SITE_URL", "http://127.0.0.1:8000")
 # Imports: the largest file (data rows, bytes) one upload may hold; see docs/import.md.
 CRM_IMPORT_MAX_ROWS = int(os.environ.get("CRM_IMPORT_MAX_ROWS", "200000"))
 CRM_IMPORT_MAX_BYTES = int(os.environ.get("CRM_IMPORT_MAX_MB", "50")) * 1024 * 1024
+# Bounds on what reading one upload may cost, whatever the file claims (docs/configuration.md, "Imports").
+CRM_IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("CRM_IMPORT_MAX_UNPACKED_MB", "200")) * 1024 * 1024
+CRM_IMPORT_MAX_COLUMNS = int(os.environ.get("CRM_IMPORT_MAX_COLUMNS", "200"))
+CRM_IMPORT_MAX_CELL_CHARS = int(os.environ.get("CRM_IMPORT_MAX_CELL_CHARS", "32767"))
+CRM_IMPORT_MAX_BLANK_ROWS = int(os.environ.get("CRM_IMPORT_MAX_BLANK_ROWS", "10000"))
+# Uploads are read by the task queue; the upload request waits this long for it before answering "reading".
+CRM_IMPORT_UPLOAD_WAIT_SECONDS = float(os.environ.get("CRM_IMPORT_UPLOAD_WAIT_SECONDS", "3"))
+# A running import that has not moved for this long is taken as interrupted and undone.
+CRM_IMPORT_STALE_MINUTES = int(os.environ.get("CRM_IMPORT_STALE_MINUTES", "30"))
 # Larger files are checked (the dry run) on the task queue, not inside the web request.
 CRM_IMPORT_INLINE_PREVIEW_ROWS = int(os.environ.get("CRM_IMPORT_INLINE_PREVIEW_ROWS", "10000"))
 # Customer-care greetings go out from this hour of the company's day on (the job runs hourly).

@@ -1,4 +1,4 @@
-"""Request-wide plumbing: request ids for logs and audit, Prometheus metrics."""
+"""Request-wide plumbing: request ids for logs and audit, Prometheus metrics, a busy database answered 503."""
 
 from __future__ import annotations
 
@@ -77,3 +77,24 @@ class MetricsMiddleware:
         if response.status_code >= 500:
             ERRORS.labels(route).inc()
         return response
+
+
+class DatabaseBusyMiddleware:
+    """A write that finds the database busy past its lock timeout (SQLite's one writer held by someone else, a
+    PostgreSQL lock timeout or deadlock) is answered 503 with Retry-After and a message in the user's language —
+    HTML or the API's error format — never a 500: nothing was saved and trying again will work. Last in
+    MIDDLEWARE, so it sees the view's exception first; errors outside views reach the same answer through
+    handler500 (crm.core.views.server_error)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from crm.core.views import database_busy, is_database_busy
+
+        if is_database_busy(exception):
+            return database_busy(request)
+        return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import sys
 from collections.abc import Collection, Sequence
 from functools import cached_property, partialmethod
 from typing import TYPE_CHECKING, Any, cast
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
@@ -543,7 +544,43 @@ def page_not_found(request, exception=None):
     return _error_page(request, 404, "errors/404.html")
 
 
+# Seconds a client is asked to wait before trying a write again when the database was busy.
+BUSY_RETRY_AFTER = 5
+# PostgreSQL: lock_not_available (a lock timeout), deadlock_detected, serialization_failure.
+_BUSY_SQLSTATES = {"55P03", "40P01", "40001"}
+
+
+def is_database_busy(error: BaseException | None) -> bool:
+    """A write that could not get its lock in time: SQLite's "database is locked" after the busy timeout, or
+    PostgreSQL's lock timeout / deadlock / serialisation failure. Trying again shortly will work."""
+    if not isinstance(error, OperationalError):
+        return False
+    if "database is locked" in str(error) or "database table is locked" in str(error):
+        return True
+    return getattr(error.__cause__, "sqlstate", None) in _BUSY_SQLSTATES
+
+
+def database_busy(request):
+    """503 with Retry-After, in the user's language; for the API in its one error format."""
+    message = _(
+        "The database is busy with other work (for example a large import). Nothing was saved; try again in a "
+        "few seconds."
+    )
+    response: HttpResponse
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"error": {"code": "busy", "message": str(message), "retry_after": BUSY_RETRY_AFTER}}, status=503
+        )
+    else:
+        # Without context processors, like the 500 page: they may need the database that is busy.
+        response = HttpResponse(loader.get_template("errors/503.html").render({"message": message}), status=503)
+    response["Retry-After"] = str(BUSY_RETRY_AFTER)
+    return response
+
+
 def server_error(request):
+    if is_database_busy(sys.exc_info()[1]):  # raised outside a view (a middleware saving the session…)
+        return database_busy(request)
     if request.path.startswith("/api/"):
         return _error_page(request, 500, "errors/500.html")
     # Rendered without context processors: they may need the database that just failed.

@@ -9,6 +9,8 @@ dictionaries, owners and tags read once per file), duplicates are looked up in c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,7 +20,7 @@ from crm.customers.importing import duplicates
 from crm.customers.importing.rows import CUSTOMER_FIELDS, CustomerPlan, Lookups, RowPlan, owners_by_id
 from crm.customers.importing.validation import number_problem, owner_problem, validate_row
 from crm.customers.models import Contact, Customer
-from crm.customers.services.imports import import_customers
+from crm.customers.services.imports import import_customers, import_steps, undo_import_step
 from crm.imports import plans
 from crm.imports.registry import (
     Analysis,
@@ -28,6 +30,7 @@ from crm.imports.registry import (
     RowOutcome,
     SourceRow,
     WriteResult,
+    WriteStep,
     register_importer,
 )
 
@@ -319,6 +322,12 @@ class CustomerImporter(Importer):
 
     def write(self, *, actor: User, analysis: Analysis, progress: Progress) -> WriteResult:
         return import_customers(actor=actor, plan=analysis.plan, progress=progress)
+
+    def write_steps(self, *, actor: User, analysis: Analysis) -> Iterator[WriteStep]:
+        return import_steps(actor=actor, plan=analysis.plan)
+
+    def undo(self, *, actor: User, undo: dict) -> None:
+        undo_import_step(actor=actor, undo=undo)
 
 
 register_importer(CustomerImporter())

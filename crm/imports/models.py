@@ -34,11 +34,13 @@ class ImportJob(TimeStampedModel):
     """
 
     class Status(models.TextChoices):
+        READING = "reading", _("Reading the file")
         DRAFT = "draft", _("Waiting for the column mapping")
         CHECKING = "checking", _("Checking the file")
         PREVIEWED = "previewed", _("Checked, ready to import")
         QUEUED = "queued", _("Queued")
         RUNNING = "running", _("Importing")
+        ROLLING_BACK = "rolling_back", _("Undoing what was written")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
@@ -64,6 +66,8 @@ class ImportJob(TimeStampedModel):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    # Rows written by the steps committed so far (the write goes in short transactions; see ImportStep).
+    written_rows = models.PositiveIntegerField(_("rows written"), default=0)
     created_count = models.PositiveIntegerField(_("created"), default=0)
     updated_count = models.PositiveIntegerField(_("updated"), default=0)
     skipped_count = models.PositiveIntegerField(_("skipped"), default=0)
@@ -97,6 +101,9 @@ class ImportJob(TimeStampedModel):
     def progress_percent(self) -> int:
         if self.status == self.Status.DONE:
             return 100
+        planned = self.created_count + self.updated_count  # the preview's counts, until the run is done
+        if self.status == self.Status.RUNNING and self.written_rows and planned:
+            return min(99, int(100 * self.written_rows / planned))
         return int(100 * self.processed_rows / self.total_rows) if self.total_rows else 0
 
     def can_preview(self) -> bool:
@@ -121,6 +128,30 @@ class ImportPlan(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.job_id}"
+
+
+class ImportStep(TimeStampedModel):
+    """One committed step of a running import's write, with what undoes it.
+
+    An import writes in short transactions (a batch of rows each) so that no other writer waits for the whole
+    file; it stays all-or-nothing because each step records, in its own transaction, what it wrote. If a later
+    step fails (or the worker dies: see ``undo_interrupted_imports``), the steps are undone newest first and the
+    job fails with nothing imported. Deleted once the job is done. (docs/adr/0010-staged-imports.md)"""
+
+    job = models.ForeignKey(ImportJob, verbose_name=_("import"), on_delete=models.CASCADE, related_name="steps")
+    number = models.PositiveIntegerField(_("step"))
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+    # The importer's own record of what the step wrote (ids created, values before an update…), JSON.
+    undo = models.JSONField(_("undo"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["job", "number"]
+        verbose_name = _("written import step")
+        verbose_name_plural = _("written import steps")
+        constraints = [models.UniqueConstraint(fields=["job", "number"], name="import_step_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job_id}/{self.number}"
 
 
 class ImportMapping(TimeStampedModel):

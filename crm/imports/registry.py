@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +14,10 @@ if TYPE_CHECKING:
 
 # Progress callback: rows done so far.
 Progress = Callable[[int], None]
+
+
+def _none(done: int) -> None:
+    pass
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,20 @@ class WriteResult:
     skipped: list[RowOutcome] = field(default_factory=list)
 
 
+@dataclass
+class StepDone:
+    """What one step of a write did: its rows (for progress), its share of the result, and what undoes it (JSON,
+    handed back to Importer.undo() if a later step fails)."""
+
+    rows: int
+    result: WriteResult
+    undo: dict[str, Any] = field(default_factory=dict)
+
+
+# A step of a write: called by the job inside a transaction of its own.
+WriteStep = Callable[[], StepDone]
+
+
 class Importer:
     """Base class of an entity's importer. Subclasses set the attributes and implement analyse() and write().
 
@@ -116,6 +134,15 @@ class Importer:
 
     def write(self, *, actor: User, analysis: Analysis, progress: Progress) -> WriteResult:
         raise NotImplementedError
+
+    def write_steps(self, *, actor: User, analysis: Analysis) -> Iterator[WriteStep]:
+        """The write as a series of steps, each run by the job in a short transaction of its own, so that other
+        users' writes never wait for a whole file. An importer that splits its write also implements undo().
+        By default: one step, write() in one transaction (which a failure rolls back)."""
+        yield lambda: StepDone(rows=analysis.total, result=self.write(actor=actor, analysis=analysis, progress=_none))
+
+    def undo(self, *, actor: User, undo: dict[str, Any]) -> None:
+        """Takes back what one committed step wrote (its StepDone.undo), inside a transaction of its own."""
 
     def recheck(
         self, *, actor: User, saved: dict[str, Any], policy: str, issues: list[dict], progress: Progress

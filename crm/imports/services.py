@@ -1,12 +1,15 @@
-"""The import workflow: upload (start_import) → column mapping (set_mapping) → dry run (start_preview: at once
-for a small file, else as a background job, run_preview) → queue (queue_import) → the background job
-(run_import). Pages, the API and the tasks all call these."""
+"""The import workflow: upload (start_import; the file is read by the task queue, read_upload) → column mapping
+(set_mapping) → dry run (start_preview: at once for a small file, else as a background job, run_preview) → queue
+(queue_import) → the background job (run_import), which writes in short steps and undoes them if one fails.
+Pages, the API and the tasks all call these. No file is read inside a write transaction."""
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +18,8 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -23,9 +28,9 @@ from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
 from crm.core.sqlite import larger_page_cache
-from crm.imports.models import ImportJob, ImportMapping, ImportPlan, header_hash
-from crm.imports.readers import FileProblem, Table, max_bytes, read_table
-from crm.imports.registry import Analysis, Importer, SourceRow, get_importer, guess_mapping
+from crm.imports.models import ImportJob, ImportMapping, ImportPlan, ImportStep, header_hash
+from crm.imports.readers import FileProblem, Table, file_format_of, max_bytes, read_table
+from crm.imports.registry import Analysis, Importer, SourceRow, WriteResult, get_importer, guess_mapping
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +65,20 @@ def remembered_mapping(*, actor: User, entity: str, headers: list[str]) -> dict[
     return {by_heading[h.strip().lower()]: f for h, f in found.mapping.items() if h.strip().lower() in by_heading}
 
 
-@transaction.atomic
-def start_import(*, actor: User, entity: str, upload: UploadedFile) -> ImportJob:
-    """Stores an uploaded file as a new import job, once it is known to be readable, with a first mapping:
-    the one remembered for these headings, or one guessed from them."""
-    importer = importer_for(actor, entity)
+def upload_wait_seconds() -> float:
+    """How long an upload request waits for the task queue to read the file before answering "still reading"."""
+    return float(getattr(settings, "CRM_IMPORT_UPLOAD_WAIT_SECONDS", 3))
+
+
+def start_import(*, actor: User, entity: str, upload: UploadedFile, wait: float | None = None) -> ImportJob:
+    """Stores an uploaded file as a new import job and has the task queue read it (read_upload): the request
+    thread never parses a file, whatever it holds. Waits up to ``wait`` seconds (upload_wait_seconds()) for the
+    reading: a file read by then comes back as before — the job with its headings and a first mapping, or a
+    DomainError (and no job) when it is refused; otherwise the job is returned while still "reading", and its page
+    (or GET /api/v1/imports/{id}/) shows when it is done.
+
+    Call it outside a transaction: the worker must see the job."""
+    importer_for(actor, entity)
     if upload is None:
         raise DomainError(_("Choose a file to upload."), field="file")
     if upload.size and upload.size > max_bytes():
@@ -73,30 +87,94 @@ def start_import(*, actor: User, entity: str, upload: UploadedFile) -> ImportJob
             % {"size": max_bytes() // (1024 * 1024)},
             field="file",
         )
-    content = upload.read()
     try:
-        table = read_table(content, upload.name or "")
+        file_format = file_format_of(upload.name or "")
     except FileProblem as problem:
         raise DomainError(problem.message, field="file", code="bad_file") from problem
-    job = ImportJob(
-        user=actor,
-        entity=entity,
-        original_name=(upload.name or "")[:255],
-        file_format=table.file_format,
-        encoding=table.encoding,
-        headers=table.headers,
-        total_rows=len(table.rows),
-        sample_rows=[cells for _number, cells in table.rows[:3]],
-    )
-    job.mapping = remembered_mapping(actor=actor, entity=entity, headers=table.headers) or guess_mapping(
-        importer, table.headers
-    )
-    job.file.save(f"{entity}.{table.file_format}", ContentFile(content), save=False)
-    job.save()
+    content = upload.read(max_bytes() + 1)
+    if len(content) > max_bytes():
+        raise DomainError(
+            _("The file is larger than %(size)d MB. Split it into smaller files.")
+            % {"size": max_bytes() // (1024 * 1024)},
+            field="file",
+        )
+    with transaction.atomic():
+        job = ImportJob(
+            user=actor,
+            entity=entity,
+            original_name=(upload.name or "")[:255],
+            file_format=file_format,
+            status=ImportJob.Status.READING,
+        )
+        job.file.save(f"{entity}.{file_format}", ContentFile(content), save=False)
+        job.save()
+    from crm.imports.tasks import read_upload_task
+
+    read_upload_task(job.pk, translation.get_language() or "")
+    job = _when_read(job, upload_wait_seconds() if wait is None else wait)
+    if job.status == ImportJob.Status.FAILED:
+        # Refused while the user waited: answered like any bad input, and nothing is kept.
+        message = job.message
+        job.delete()
+        raise DomainError(message, field="file", code="bad_file")
     return job
 
 
+def _when_read(job: ImportJob, wait: float) -> ImportJob:
+    deadline = time.monotonic() + wait
+    while True:
+        job.refresh_from_db()
+        if job.status != ImportJob.Status.READING or time.monotonic() >= deadline:
+            return job
+        time.sleep(0.05)
+
+
+def read_upload(job_id: int, language: str = "") -> ImportJob | None:
+    """The task queue's part of an upload: reads the stored file within the reader's bounds (columns, rows,
+    blank rows, cell length, unpacked size: crm.imports.readers) outside any transaction, then records the
+    headings, the row count, sample rows and a first mapping (the one remembered for these headings, or one
+    guessed from them) in one short write. A file that cannot be imported fails the job with the reason, and the
+    file is deleted."""
+    job = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.READING).select_related("user").first()
+    if job is None:
+        return None
+    with translation.override(language or job.user.language or settings.LANGUAGE_CODE):
+        try:
+            importer = importer_for(job.user, job.entity)
+            table = _read_rows(job)
+        except (DomainError, FileProblem) as problem:
+            return _refuse(job, problem.message)
+        except (FileNotFoundError, OSError):
+            return _refuse(job, _("The uploaded file is gone."))
+        except Exception:  # noqa: BLE001 - whatever broke, the user must be told and may try again
+            logger.exception("reading the upload of import %s failed", job_id)
+            return _refuse(job, _("An internal error stopped the reading; the details are in the server log."))
+        mapping = remembered_mapping(actor=job.user, entity=job.entity, headers=table.headers) or guess_mapping(
+            importer, table.headers
+        )
+        ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.READING).update(
+            status=ImportJob.Status.DRAFT,
+            encoding=table.encoding,
+            headers=table.headers,
+            total_rows=len(table.rows),
+            sample_rows=[cells for _number, cells in table.rows[:3]],
+            mapping=mapping,
+            updated_at=timezone.now(),
+        )
+    return ImportJob.objects.get(pk=job_id)
+
+
+def _refuse(job: ImportJob, message: str) -> ImportJob:
+    _discard_file(job)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.FAILED, message=message[:500], finished_at=timezone.now(), updated_at=timezone.now()
+    )
+    return ImportJob.objects.get(pk=job.pk)
+
+
 def _check_editable(job: ImportJob) -> None:
+    if job.status == ImportJob.Status.READING:
+        raise DomainError(_("The file is still being read; wait until it is done."), code="reading")
     if job.status == ImportJob.Status.CHECKING:
         raise DomainError(_("The file is being checked; wait until the check is done."), code="checking")
     if job.status not in (ImportJob.Status.DRAFT, ImportJob.Status.PREVIEWED):
@@ -180,10 +258,10 @@ def _analyse(job: ImportJob, actor: User, progress) -> Analysis:
     return importer.analyse(actor=actor, rows=_source_rows(job, table), policy=job.duplicate_policy, progress=progress)
 
 
-@transaction.atomic
 def preview_import(*, actor: User, job: ImportJob) -> ImportJob:
     """The dry run, here and now: validates every row and finds duplicates without writing anything but the job
-    (and the plan the run will follow).
+    (and the plan the run will follow). The file is read and checked outside any transaction; only the outcome
+    is written, in one short one.
 
     While the job is previewed, created/updated/skipped counts are what the import would do.
     """
@@ -232,8 +310,7 @@ def run_preview(job_id: int, actor_id: int) -> ImportJob | None:
             def checked(done: int) -> None:
                 ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.CHECKING).update(processed_rows=done)
 
-            with transaction.atomic():
-                _preview(job, actor, progress=checked)
+            _preview(job, actor, progress=checked)
         except DomainError as error:
             ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.DRAFT, message=error.message[:500])
         except Exception:  # noqa: BLE001 - whatever broke, the user must be told and may try again
@@ -246,6 +323,7 @@ def run_preview(job_id: int, actor_id: int) -> ImportJob | None:
 
 
 def _preview(job: ImportJob, actor: User, progress) -> ImportJob:
+    # Reading and checking take no write lock: other users' writes never wait for a dry run.
     with larger_page_cache():
         analysis = _analyse(job, actor, progress=progress)
     _store_outcome(job, analysis, created=analysis.to_create, updated=analysis.to_update)
@@ -253,10 +331,11 @@ def _preview(job: ImportJob, actor: User, progress) -> ImportJob:
     job.previewed_at = timezone.now()
     job.processed_rows = 0
     job.message = ""
-    job.save()
-    ImportPlan.objects.filter(job=job).delete()
-    if analysis.saved is not None:
-        ImportPlan.objects.create(job=job, data=analysis.saved)
+    with transaction.atomic():
+        job.save()
+        ImportPlan.objects.filter(job=job).delete()
+        if analysis.saved is not None:
+            ImportPlan.objects.create(job=job, data=analysis.saved)
     return job
 
 
@@ -291,8 +370,10 @@ def progress_key(job_id: int) -> str:
 
 
 def written_rows(job: ImportJob) -> int | None:
-    """Rows written so far by a running job, if the cache is shared with the worker (Redis, or inline)."""
-    return cache.get(progress_key(job.pk))
+    """Rows written so far by a running job (committed step by step), None before its write has begun."""
+    if job.status == ImportJob.Status.RUNNING and (job.written_rows or job.processed_rows >= job.total_rows):
+        return job.written_rows
+    return None
 
 
 def run_import(job_id: int) -> ImportJob | None:
@@ -300,7 +381,8 @@ def run_import(job_id: int) -> ImportJob | None:
     row that passes in ONE transaction — all of them or, on any failure, none. Rows with errors are skipped
     and listed in the job's issues and error report."""
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now(), processed_rows=0
+        status=ImportJob.Status.RUNNING, started_at=timezone.now(), processed_rows=0, written_rows=0,
+        updated_at=timezone.now(),
     )
     if not claimed:
         return None  # run already, or never queued
@@ -311,23 +393,41 @@ def run_import(job_id: int) -> ImportJob | None:
         return _run(job)
 
 
+class _JobTaken(Exception):
+    """The job is no longer this worker's (undone as interrupted meanwhile): stop without touching it."""
+
+
 def _run(job: ImportJob) -> ImportJob:
+    """Checks the plan again (reads only), then writes it step by step, each step a short transaction of its own
+    that records what undoes it (ImportStep). Other writers wait at most one step, never the whole file. If a step
+    fails, the committed ones are undone newest first: all of the file or, on any failure, none of it."""
     job_id, actor = job.pk, job.user
+    importer: Importer | None = None
     try:
         if not actor.is_active:
             raise DomainError(_("The user who started the import is no longer active."))
         importer = importer_for(actor, job.entity)
 
         def checked(done: int) -> None:  # committed as it goes: the progress page reads it
-            ImportJob.objects.filter(pk=job_id).update(processed_rows=done)
+            ImportJob.objects.filter(pk=job_id).update(processed_rows=done, updated_at=timezone.now())
 
         analysis = _planned(job, actor, importer, progress=checked) or _analyse(job, actor, progress=checked)
-
-        def written(done: int) -> None:  # inside the write transaction: only the cache can tell
-            cache.set(progress_key(job_id), done, 3600)
-
+        ImportJob.objects.filter(pk=job_id).update(processed_rows=analysis.total, written_rows=0)
+        result = WriteResult(created=0, updated=0)
+        for number, step in enumerate(importer.write_steps(actor=actor, analysis=analysis)):
+            with transaction.atomic():
+                # First, so that a job undone meanwhile as interrupted is not written to again.
+                if not ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.RUNNING).update(
+                    updated_at=timezone.now()
+                ):
+                    raise _JobTaken
+                done = step()
+                ImportStep.objects.create(job_id=job_id, number=number, rows=done.rows, undo=done.undo)
+                ImportJob.objects.filter(pk=job_id).update(written_rows=F("written_rows") + done.rows)
+            result.created += done.result.created
+            result.updated += done.result.updated
+            result.skipped += done.result.skipped
         with transaction.atomic():
-            result = importer.write(actor=actor, analysis=analysis, progress=written)
             late = {o.row: o for o in result.skipped}
             analysis.outcomes = sorted(
                 [late.pop(o.row, o) for o in analysis.outcomes] + list(late.values()), key=lambda o: o.row
@@ -335,9 +435,11 @@ def _run(job: ImportJob) -> ImportJob:
             _store_outcome(job, analysis, created=result.created, updated=result.updated)
             job.skipped_count += len(result.skipped)
             job.processed_rows = analysis.total
+            job.written_rows = ImportJob.objects.values_list("written_rows", flat=True).get(pk=job_id)
             job.status = ImportJob.Status.DONE
             job.finished_at = timezone.now()
             job.save()
+            ImportStep.objects.filter(job_id=job_id).delete()
             audit.record_event(
                 actor=actor,
                 action=AuditEvent.Action.IMPORT,
@@ -353,17 +455,68 @@ def _run(job: ImportJob) -> ImportJob:
                 },
                 message=f"{importer.label}: {job.original_name}",
             )
+    except _JobTaken:
+        return ImportJob.objects.get(pk=job_id)
     except DomainError as error:
-        _fail(job_id, error.message)
-    except Exception:  # noqa: BLE001 - whatever broke, nothing was written and the user must be told
+        _undo_and_fail(job_id, importer, actor, error.message)
+    except Exception:  # noqa: BLE001 - whatever broke, what was written is undone and the user must be told
         logger.exception("import %s failed", job_id)
-        _fail(job_id, _("An internal error stopped it; the details are in the server log."))
+        _undo_and_fail(job_id, importer, actor, _("An internal error stopped it; the details are in the server log."))
     else:
         _discard_file(job)
         ImportPlan.objects.filter(job_id=job_id).delete()
     finally:
         cache.delete(progress_key(job_id))
     return ImportJob.objects.get(pk=job_id)
+
+
+def _undo_and_fail(job_id: int, importer: Importer | None, actor: User, message: str) -> None:
+    """Undoes the job's committed steps, newest first, each in a short transaction, then fails the job."""
+    ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.ROLLING_BACK, updated_at=timezone.now())
+    try:
+        if importer is not None:
+            for step in ImportStep.objects.filter(job_id=job_id).order_by("-number"):
+                with transaction.atomic():
+                    importer.undo(actor=actor, undo=step.undo)
+                    step.delete()
+                    ImportJob.objects.filter(pk=job_id).update(
+                        written_rows=Greatest(F("written_rows") - step.rows, 0), updated_at=timezone.now()
+                    )
+    except Exception:  # noqa: BLE001 - the steps left stay recorded, for the next attempt (undo_interrupted_imports)
+        logger.exception("undoing import %s failed", job_id)
+        ImportJob.objects.filter(pk=job_id).update(
+            message=_("Undoing the import failed; it is tried again later.")[:500]
+        )
+        return
+    _fail(job_id, message)
+
+
+def stale_after() -> dt.timedelta:
+    """A running import that has not moved for this long is taken as interrupted (its worker died)."""
+    return dt.timedelta(minutes=int(getattr(settings, "CRM_IMPORT_STALE_MINUTES", 30)))
+
+
+def undo_interrupted_imports() -> list[int]:
+    """Imports whose worker stopped mid-write (killed, restarted) are undone like a failed one: the steps they
+    committed are taken back and the job fails with nothing imported. Run by the task queue every few minutes."""
+    undone = []
+    stale = timezone.now() - stale_after()
+    for job in ImportJob.objects.filter(
+        status__in=[ImportJob.Status.RUNNING, ImportJob.Status.ROLLING_BACK], updated_at__lt=stale
+    ).select_related("user"):
+        if not ImportJob.objects.filter(pk=job.pk, status=job.status, updated_at=job.updated_at).update(
+            status=ImportJob.Status.ROLLING_BACK, updated_at=timezone.now()
+        ):
+            continue  # it moved meanwhile
+        with translation.override(job.user.language or settings.LANGUAGE_CODE):
+            _undo_and_fail(
+                job.pk,
+                get_importer(job.entity),
+                job.user,
+                _("The import was interrupted; nothing was imported. Start it again."),
+            )
+        undone.append(job.pk)
+    return undone
 
 
 def _planned(job: ImportJob, actor: User, importer: Importer, progress) -> Analysis | None:
@@ -388,7 +541,9 @@ def _fail(job_id: int, message: str) -> None:
         message=message[:500],
         created_count=0,
         updated_count=0,
+        written_rows=0,
         finished_at=timezone.now(),
+        updated_at=timezone.now(),
     )
 
 

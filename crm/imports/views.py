@@ -67,6 +67,8 @@ class UploadView(LoginRequiredMixin, generic.FormView):
         except DomainError as error:
             form.add_error("file" if error.field == "file" else None, error.message)
             return self.form_invalid(form)
+        if self.job.status == ImportJob.Status.READING:  # a large file: its page says when it is read
+            return HttpResponseRedirect(reverse("imports:detail", args=[self.job.pk]))
         return HttpResponseRedirect(reverse("imports:mapping", args=[self.job.pk]))
 
 
@@ -88,6 +90,7 @@ class ImportJobMixin(LoginRequiredMixin):
     def redirect_by_status(self) -> HttpResponseRedirect | None:
         """Pages of a stage the job has left send the user to where it is now."""
         if self.job.status in (
+            ImportJob.Status.READING,
             ImportJob.Status.CHECKING,
             ImportJob.Status.QUEUED,
             ImportJob.Status.RUNNING,
@@ -208,12 +211,21 @@ class DetailView(ImportJobMixin, generic.TemplateView):
         }
 
 
+IN_PROGRESS = (
+    ImportJob.Status.READING,
+    ImportJob.Status.CHECKING,
+    ImportJob.Status.QUEUED,
+    ImportJob.Status.RUNNING,
+    ImportJob.Status.ROLLING_BACK,
+)
+
+
 class ProgressView(ImportJobMixin, generic.View):
     """htmx: the progress panel; once the job has finished (or its check has), the whole page reloads to show
     the result (or the preview)."""
 
     def get(self, request, *args, **kwargs):
-        if self.job.status not in (ImportJob.Status.CHECKING, ImportJob.Status.QUEUED, ImportJob.Status.RUNNING):
+        if self.job.status not in IN_PROGRESS:
             response = HttpResponse(status=204)
             response["HX-Refresh"] = "true"
             return response

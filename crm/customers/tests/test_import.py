@@ -261,15 +261,15 @@ def test_field_rules_apply_to_imports(rep):
 def test_an_import_that_fails_half_way_writes_nothing(rep, monkeypatch, django_capture_on_commit_callbacks):
     monkeypatch.setattr(writes, "WRITE_BATCH", 10)
     calls = []
-    create_batch = writes.create_batch
+    insert_batch = writes.insert_batch
 
     def crash_on_the_third_batch(actor, batch, *rest):
         calls.append(len(batch))
         if len(calls) == 3:
             raise RuntimeError("disk full")
-        return create_batch(actor, batch, *rest)
+        return insert_batch(actor, batch, *rest)
 
-    monkeypatch.setattr(writes, "create_batch", crash_on_the_third_batch)
+    monkeypatch.setattr(writes, "insert_batch", crash_on_the_third_batch)
     rows = [["客户名称", "手机", "联系人"]] + [[f"半途公司{i}", f"1370000{i:04d}", f"人{i}"] for i in range(50)]
     job = run(rep, preview(rep, csv_upload(rows)), django_capture_on_commit_callbacks)
     assert len(calls) == 3

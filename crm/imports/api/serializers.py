@@ -24,6 +24,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "status",
             "total_rows",
             "processed_rows",
+            "written_rows",
             "progress",
             "created_count",
             "updated_count",

@@ -50,9 +50,14 @@ class ImportJobViewSet(UserLanguageMixin, mixins.ListModelMixin, mixins.Retrieve
             raise exceptions.PermissionDenied()
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportJobSerializer})
+    @extend_schema(
+        request={"multipart/form-data": ImportUploadSerializer},
+        responses={201: ImportJobSerializer, 202: ImportJobSerializer},
+    )
     def create(self, request):
-        """Upload a file: answers the new job with its headings and a first mapping (remembered or guessed)."""
+        """Upload a file: answers the new job with its headings and a first mapping (remembered or guessed). The
+        file is read by the task queue; one it has not read within a few seconds answers 202 with status
+        "reading": poll GET /imports/{id}/ until it is "draft" (read) or "failed" (refused, with the reason)."""
         if not hasattr(request.data, "get"):
             raise exceptions.ValidationError([_("Send a form with the fields “entity” and “file”.")])
         entity = str(request.data.get("entity", ""))
@@ -60,7 +65,10 @@ class ImportJobViewSet(UserLanguageMixin, mixins.ListModelMixin, mixins.Retrieve
         serializer = ImportUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         job = services.start_import(actor=request.user, entity=entity, upload=serializer.validated_data["file"])
-        return Response(ImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
+        reading = job.status == ImportJob.Status.READING
+        return Response(
+            ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED if reading else status.HTTP_201_CREATED
+        )
 
     @extend_schema(request=ImportMappingSerializer, responses=ImportJobSerializer)
     @action(detail=True, methods=["post"])

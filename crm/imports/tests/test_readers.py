@@ -1,9 +1,12 @@
 """Reading uploads: the encodings and formats Chinese offices produce, and every kind of bad file."""
 
+import time
+import tracemalloc
+
 import pytest
 
 from crm.imports.readers import FileProblem, read_table
-from crm.imports.tests.sample_files import csv_bytes, xlsx_bytes
+from crm.imports.tests.sample_files import csv_bytes, inline_cell, raw_xlsx, xlsx_bytes
 
 
 @pytest.fixture(autouse=True)
@@ -134,3 +137,88 @@ def test_a_nul_byte_anywhere_in_a_csv_is_refused_with_its_line(encoding):
     at = content.index("客户01500有限公司".encode(encoding))
     with pytest.raises(FileProblem, match=r"^Line 1502 of the file holds a NUL character"):
         read_table(content[:at] + b"\x00" + content[at:], "客户.csv")
+
+
+# --- Bounds: what a small hostile file may cost (issue 8, "Bounded input") --------------------------------
+
+
+def test_a_wide_dimension_and_a_row_gap_read_only_the_cells_in_the_file():
+    # 1.6 KB claiming 16,384 columns and a data row far below the heading: every row used to come as 16,384
+    # cells and every row of the gap as one more (20 s of CPU at row 20,000, 17 minutes at the last row).
+    content = raw_xlsx({1: inline_cell("客户名称", "A1"), 3000: inline_cell("远方公司", "A3000")}, "A1:XFD1048576")
+    started = time.perf_counter()
+    table = read_table(content, "gap.xlsx")
+    assert time.perf_counter() - started < 1
+    assert table.headers == ["客户名称"]
+    assert table.rows == [(3000, ["远方公司"])]
+
+
+def test_more_blank_rows_than_allowed_are_refused(settings):
+    settings.CRM_IMPORT_MAX_BLANK_ROWS = 100
+    gap = raw_xlsx({1: inline_cell("客户名称", "A1"), 500: inline_cell("远方公司", "A500")}, "A1:XFD500")
+    with pytest.raises(FileProblem, match="more than 100 empty rows"):
+        read_table(gap, "gap.xlsx")
+    blank_lines = "客户名称\r\n" + "\r\n" * 150 + "甲\r\n"
+    with pytest.raises(FileProblem, match="more than 100 empty rows"):
+        read_table(blank_lines.encode(), "a.csv")
+    assert read_table(("客户名称\r\n" + "\r\n" * 99 + "甲\r\n").encode(), "a.csv").rows == [(101, ["甲"])]
+
+
+def test_a_zip_bomb_cell_is_refused_before_it_is_unpacked():
+    # 20 MB of one letter pack into about 20 KB; the cell was read whole (150 MB: 830 MB of worker memory and
+    # 157 MB in the database).
+    content = raw_xlsx([inline_cell("客户名称"), inline_cell("A" * (20 * 1024 * 1024))])
+    assert len(content) < 100_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(FileProblem, match="holds more than 32,767 characters"):
+            read_table(content, "bomb.xlsx")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 1024 * 1024
+
+
+def test_a_workbook_that_unpacks_to_more_than_allowed_is_refused_unread(settings):
+    settings.CRM_IMPORT_MAX_UNPACKED_BYTES = 1024 * 1024
+    rows = [inline_cell("客户名称")] + [inline_cell(f"客户{i}") for i in range(40_000)]  # about 2 MB of XML
+    with pytest.raises(FileProblem, match="unpacks to more than 1 MB"):
+        read_table(raw_xlsx(rows), "big.xlsx")
+    assert len(read_table(raw_xlsx(rows[:1000]), "small.xlsx").rows) == 999
+
+
+def test_a_row_wider_than_excel_allows_is_refused_as_it_streams():
+    # 100,000 columns made a mapping page of 100 MB.
+    heading = "".join(inline_cell(f"h{i}") for i in range(20_000))
+    started = time.perf_counter()
+    with pytest.raises(FileProblem, match="more than 16,384 columns"):
+        read_table(raw_xlsx([heading, inline_cell("x")]), "wide.xlsx")
+    assert time.perf_counter() - started < 2
+
+
+def test_more_columns_than_allowed_are_refused_and_empty_ones_past_them_dropped(settings):
+    settings.CRM_IMPORT_MAX_COLUMNS = 5
+    wide = [[f"列{i}" for i in range(6)], ["甲"] * 6]
+    with pytest.raises(FileProblem, match="Row 1 has more than 5 columns"):
+        read_table(csv_bytes(wide), "a.csv")
+    with pytest.raises(FileProblem, match="Row 1 has more than 5 columns"):
+        read_table(xlsx_bytes(wide), "a.xlsx")
+    trailing = [["客户名称", "", "", "", "", "", "", ""], ["甲", "", "", "", "", "", "", ""]]
+    table = read_table(csv_bytes(trailing), "a.csv")
+    assert len(table.headers) == 5 and table.rows == [(2, ["甲", "", "", "", ""])]
+
+
+def test_a_cell_longer_than_allowed_is_refused_with_its_place(settings):
+    settings.CRM_IMPORT_MAX_CELL_CHARS = 50
+    rows = [["客户名称", "备注"], ["甲", "长" * 50], ["乙", "长" * 51]]
+    with pytest.raises(FileProblem, match="row 3, column B holds more than 50 characters"):
+        read_table(csv_bytes(rows), "a.csv")
+    with pytest.raises(FileProblem, match="row 3, column B holds more than 50 characters"):
+        read_table(xlsx_bytes(rows), "a.xlsx")
+    assert read_table(csv_bytes(rows[:2]), "a.csv").rows == [(2, ["甲", "长" * 50])]
+
+
+def test_a_csv_cell_past_the_csv_modules_own_limit_is_refused_as_too_long():
+    content = ("客户名称,备注\r\n甲,\"" + "x" * 200_000 + "\"\r\n").encode()
+    with pytest.raises(FileProblem, match="row 2 holds more than 32,767 characters"):
+        read_table(content, "a.csv")
