@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-import django_filters  # type: ignore[import-untyped]  # the package ships no stubs
+import django_filters
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict

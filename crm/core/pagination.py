@@ -311,7 +311,7 @@ class ListPlan:
         rows = listed.model._base_manager.using(listed.db).filter(pk__in=page).order_by(*self.ordering)
         rows.query.select_related = listed.query.select_related
         rows.query.deferred_loading = listed.query.deferred_loading
-        rows._prefetch_related_lookups = listed._prefetch_related_lookups
+        rows._prefetch_related_lookups = listed._prefetch_related_lookups  # type: ignore[attr-defined]
         return list(rows)
 
     def _walk(self, wanted: int, sparse: object = None) -> list[Any] | object | None:

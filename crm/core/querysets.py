@@ -121,13 +121,13 @@ def among_ids(queryset: models.QuerySet, ids: Iterable[int]) -> models.QuerySet:
     them instead of walking the ordering's index in search of them (crm/core/pagination.py)."""
     ids = list(ids)
     narrowed = queryset.filter(pk__in=id_set(ids, queryset.db))
-    narrowed._hints = {**narrowed._hints, _ROWS_AT_MOST: len(ids)}
+    narrowed._hints = {**narrowed._hints, _ROWS_AT_MOST: len(ids)}  # type: ignore[attr-defined]  # hints travel with clones
     return narrowed
 
 
 def rows_at_most(queryset: models.QuerySet) -> int | None:
     """How many rows the queryset holds at most, if ``among_ids`` narrowed it."""
-    return queryset._hints.get(_ROWS_AT_MOST)
+    return queryset._hints.get(_ROWS_AT_MOST)  # type: ignore[attr-defined]
 
 
 _LOADED = "_many_values"

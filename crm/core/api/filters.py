@@ -4,7 +4,7 @@ them, so hits, misses and row order cannot rebuild its value."""
 
 from __future__ import annotations
 
-from django_filters.rest_framework import DjangoFilterBackend  # type: ignore[import-untyped]  # no stubs
+from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import filters
 
 from crm.core.fieldperms import walks_unsearchable
