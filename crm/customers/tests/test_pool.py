@@ -511,6 +511,8 @@ def test_after_the_rule_runs_the_other_rep_claims_the_customer_from_the_pool_pag
         customer=customer,
         data={"kind": "call", "subject": "初次沟通", "occurred_at": days_ago(40)},
     )
+    # Idle since the latest of follow-up, claim and creation: created long ago, too.
+    Customer.objects.filter(pk=customer.pk).update(created_at=days_ago(45), idle_since=days_ago(40))
 
     assert return_idle_customers() == 1
 

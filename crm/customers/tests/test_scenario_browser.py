@@ -1,8 +1,10 @@
 """The customers issue's scenario, end to end in headless Chromium: a rep's customer from creation to the pool."""
 
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,7 +38,8 @@ def test_a_customer_from_creation_to_the_other_reps_claim_from_the_pool(org, pag
     page.click("#log-activity")
     page.select_option("#id_kind", "call")
     page.fill("#id_subject", "首次电话沟通")
-    page.fill("#id_next_follow_up_at", "2099-01-05T10:00")
+    soon = (timezone.localtime() + datetime.timedelta(days=30)).strftime("%Y-%m-%dT10:00")
+    page.fill("#id_next_follow_up_at", soon)  # within the bound of five years
     page.click("#save")
     page.wait_for_url(detail_url)
     assert page.locator("#timeline").get_by_text("首次电话沟通").is_visible()
@@ -60,8 +63,6 @@ def test_a_customer_from_creation_to_the_other_reps_claim_from_the_pool(org, pag
 
     # The customer goes quiet; the pool rule returns it, and 李娜 claims it from the pool.
     from datetime import timedelta
-
-    from django.utils import timezone
 
     from crm.customers.models import PoolRule
     from crm.customers.services.pool import return_idle_customers
