@@ -60,6 +60,22 @@ def test_no_api_endpoint_answers_5xx_to_malformed_input(org, api_client_for, per
     assert failures == []
 
 
+@pytest.mark.parametrize("persona", ["admin", "sales1"])
+def test_options_describes_every_endpoint_without_a_5xx(org, api_client_for, persona):
+    """OPTIONS asks a view to describe its write form (DRF's metadata builds the serializer and, for PUT, loads
+    the record): every path answers it, with or without a body, for a record that exists or not."""
+    client = api_client_for(org[persona])
+    paths = {path for path, _method in schema_operations(client)}
+    failures = []
+    for path in sorted(paths):
+        for url in [fill(path, value) for value in ("1", *NASTY_IDS)] if "{" in path else [path]:
+            for kwargs in ({}, dict(data=json.dumps({"new_days": 0, "name": "x"}), content_type="application/json")):
+                response = client.options(url, **kwargs)
+                if response.status_code >= 500:
+                    failures.append((url, bool(kwargs), response.status_code))
+    assert failures == []
+
+
 HTML_URLS = ["/", "/customers/", "/customers/0/", "/customers/abc/", "/customers/99999999999999999999/",
              "/customers/?page=abc&owner=x&kind=%00&sort=password", "/search/?q=%00", "/search/?q=" + "x" * 3000,
              "/notifications/?page=-1", "/system/users/?department=abc&role=-1&active=2&page=999",

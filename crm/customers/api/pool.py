@@ -6,13 +6,12 @@ The same services as the pages, so the same permissions, claim limit, race safet
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import generics, mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from crm.accounts.models import User
-from crm.core.api.views import FieldPermissionSerializerMixin, ScopedViewSetMixin
+from crm.core.api.views import FieldPermissionSerializerMixin, ModuleViewSetMixin, ScopedViewSetMixin
 from crm.customers.api.serializers import CustomerSerializer
 from crm.customers.filtersets import PoolFilterSet
 from crm.customers.models import Customer, LifecyclePolicy, PoolRule
@@ -159,17 +158,18 @@ class LifecyclePolicySerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_at"]
 
 
-class LifecyclePolicyView(ScopedViewSetMixin, APIView):
-    """The lifecycle thresholds (one record): GET with system.view, PUT/PATCH with system.edit."""
+class LifecyclePolicyView(ModuleViewSetMixin, generics.GenericAPIView):
+    """The lifecycle thresholds (one record, no data scope): GET with system.view, PUT/PATCH with system.edit.
+    A generic view over that record, so OPTIONS can describe the form as for any other resource."""
 
     module = "system"
     serializer_class = LifecyclePolicySerializer
 
-    def get_module(self) -> str:
-        return self.module
+    def get_object(self):
+        return LifecyclePolicy.current()
 
     def get(self, request):
-        return Response(LifecyclePolicySerializer(LifecyclePolicy.current()).data)
+        return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(request=LifecyclePolicySerializer, responses=LifecyclePolicySerializer)
     def put(self, request):
@@ -180,7 +180,7 @@ class LifecyclePolicyView(ScopedViewSetMixin, APIView):
         return self._save(request, partial=True)
 
     def _save(self, request, partial: bool):
-        payload = LifecyclePolicySerializer(LifecyclePolicy.current(), data=request.data, partial=partial)
+        payload = self.get_serializer(self.get_object(), data=request.data, partial=partial)
         payload.is_valid(raise_exception=True)
         policy = lifecycle.update_lifecycle_policy(actor=request.user, data=payload.validated_data)
-        return Response(LifecyclePolicySerializer(policy).data)
+        return Response(self.get_serializer(policy).data)
