@@ -198,6 +198,11 @@ def raw_sql_once(actor: User, rows: list[list[str]]) -> float:
             actor.pk,
             now,
             now,
+            "",
+            "",
+            "",
+            "",
+            1,
         )
         for r in new
     ]
@@ -219,6 +224,7 @@ def raw_sql_once(actor: User, rows: list[list[str]]) -> float:
             "",
             now,
             now,
+            1,
         )
         for r in new
     ]
@@ -233,12 +239,14 @@ def raw_sql_once(actor: User, rows: list[list[str]]) -> float:
     customer_sql = (
         "INSERT INTO customers_customer (name, kind, phone, email, industry, source, level, address, remark, "
         "lifecycle_stage, lifecycle_locked, search_text, name_key, owner_id, department_id, created_by_id, "
-        "created_at, updated_at) VALUES (" + ", ".join(["%s"] * 18) + ")"
+        "created_at, updated_at, customer_type, scale, credit_rating, city, version) VALUES ("
+        + ", ".join(["%s"] * 23)
+        + ")"
     )
     contact_sql = (
         "INSERT INTO customers_contact (name, title, gender, mobile, email, id_number, mobile_index, "
         "email_index, id_number_index, search_text, customer_id, is_primary, consent_given, consent_source, "
-        "remark, created_at, updated_at) VALUES (" + ", ".join(["%s"] * 17) + ")"
+        "remark, created_at, updated_at, version) VALUES (" + ", ".join(["%s"] * 18) + ")"
     )
     started = time.perf_counter()
     try:

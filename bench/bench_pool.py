@@ -38,7 +38,7 @@ from crm.customers.services.pool import idle_owned, return_idle_customers, warn_
 TARGET = int(os.environ.get("BENCH_CUSTOMERS", "1000000"))
 COLUMNS = """customers_customer (name, kind, phone, email, industry, source, level, address, remark, lifecycle_stage,
     lifecycle_locked, search_text, name_key, created_at, updated_at, owner_id, department_id, last_follow_up_at,
-    first_order_at)"""
+    first_order_at, customer_type, scale, credit_rating, city, version)"""
 OWNER = """(SELECT id FROM accounts_user WHERE username = CASE i % 3 WHEN 0 THEN 'sales1' WHEN 1 THEN 'sales2'
         ELSE 'manager' END)"""
 FILL = {  # the same rows on each database
@@ -48,7 +48,7 @@ INSERT INTO %(columns)s
 SELECT '客户' || i, 'company', '', '', 'it', '', substr('ABCD', 1 + i %% 4, 1), '', '', 'prospect', 0, '', '',
     datetime('now', '-' || (370 + i %% 30) || ' days'), datetime('now'), %(owner)s, NULL,
     CASE WHEN i %% 10 = 0 THEN NULL ELSE datetime('now', '-' || (abs(random()) %% 400) || ' days') END,
-    CASE WHEN i %% 3 = 0 THEN date('now', '-' || (abs(random()) %% 800) || ' days') END
+    CASE WHEN i %% 3 = 0 THEN date('now', '-' || (abs(random()) %% 800) || ' days') END, '', '', '', '', 1
 FROM n
 """,
     "postgresql": """
@@ -56,7 +56,7 @@ INSERT INTO %(columns)s
 SELECT '客户' || i, 'company', '', '', 'it', '', substr('ABCD', 1 + i %% 4, 1), '', '', 'prospect', false, '', '',
     now() - (370 + i %% 30) * interval '1 day', now(), %(owner)s, NULL,
     CASE WHEN i %% 10 = 0 THEN NULL ELSE now() - floor(random() * 400) * interval '1 day' END,
-    CASE WHEN i %% 3 = 0 THEN current_date - floor(random() * 800)::int END
+    CASE WHEN i %% 3 = 0 THEN current_date - floor(random() * 800)::int END, '', '', '', '', 1
 FROM generate_series(1, %(count)s) AS n(i)
 """,
 }
