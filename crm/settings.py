@@ -50,7 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "crm.core.apps.StaticFilesConfig",  # django.contrib.staticfiles, leaving out vendor files no page uses
+    "crm.core.staticfiles_app.StaticFilesConfig",  # django.contrib.staticfiles, leaving out vendor files no page uses
     "django.contrib.humanize",
     "rest_framework",
     "rest_framework.authtoken",

@@ -76,3 +76,13 @@ def test_views_take_the_changed_values_from_one_helper():
               if "tests" not in path.parts and "changed_data" in path.read_text()
               and path not in {CRM_DIR / "core" / "forms.py", CRM_DIR / "accounts" / "forms.py"}]
     assert copies == []
+
+
+def test_every_module_runs_its_own_app_config():
+    """Each crm app is set up by the AppConfig of its apps.py: with two configs in one apps.py Django falls back
+    to a bare AppConfig, whose ready() registers nothing (navigation, lookups, signals)."""
+    from django.apps import AppConfig, apps
+
+    bare = [config.name for config in apps.get_app_configs()
+            if config.name.startswith("crm.") and type(config) is AppConfig]
+    assert bare == []

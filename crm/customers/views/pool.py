@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
@@ -24,7 +23,7 @@ from django.views import generic
 from crm.accounts.models import User
 from crm.core.errors import DomainError
 from crm.core.filtersets import restrict_filterset
-from crm.core.parsing import parse_id
+from crm.core.parsing import parse_datetime_param, parse_id
 from crm.core.views import ModulePermissionMixin, ScopedListView, ScopedQuerysetMixin, ServiceFormMixin, printed
 from crm.customers.filtersets import PoolFilterSet
 from crm.customers.models import Customer, LifecyclePolicy, PoolMovement, PoolRule
@@ -115,7 +114,7 @@ class PoolTimelineView(ScopedQuerysetMixin, generic.DetailView):
         return Customer.objects.in_pool().visible_to(self.request.user, "pool")
 
     def get_context_data(self, **kwargs):
-        before = parse_datetime(self.request.GET.get("before", "") or "") or None
+        before = parse_datetime_param(self.request.GET.get("before"))
         entries, cursor = preview_timeline(self.object, self.request.user, before=before)
         return {**super().get_context_data(**kwargs), "entries": entries, "cursor": cursor, "pool_preview": True}
 
