@@ -11,6 +11,7 @@ class UserFilterSet(FilterSet):
     """Shared by the user list page and GET /api/v1/users/."""
 
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    method_reads = {"q": ("username", "name", "employee_no", "phone", "email")}
     department = django_filters.ModelChoiceFilter(queryset=Department.objects.all(), label=_("Department"))
     role = django_filters.ModelChoiceFilter(field_name="roles", queryset=Role.objects.all(), label=_("Role"))
     # The page's select sends 1/0, API callers true/false; the widget reads both.

@@ -19,6 +19,7 @@ class AuditEventFilterSet(FilterSet):
     date_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label=_("From"))
     date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"))
     q = django_filters.CharFilter(method="filter_text", label=_("Text"))
+    method_reads = {"q": ("object_repr", "message", "actor_name")}
 
     class Meta:
         model = AuditEvent

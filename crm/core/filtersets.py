@@ -8,7 +8,8 @@
 - the list's search box (``IndexedSearchFilter``) reads the search index on the fields the user may search by.
 
 ``restrict_filterset`` applies the first two; the API's filter backend (``crm.core.api.filters``) and
-``ScopedListView`` call it on every FilterSet they build, so a module's FilterSet needs nothing for it.
+``ScopedListView`` call it on every FilterSet they build, so a module's FilterSet needs nothing for it beyond
+naming, for a filter with a ``method``, the fields that method reads (``FilterSet.method_reads``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,13 @@ def _narrowed(given, narrow):
     return narrow(given)
 
 
+def filter_reads(filterset: django_filters.FilterSet, name: str, flt: django_filters.Filter) -> tuple[str, ...]:
+    """The lookup paths a filter reads: those its FilterSet declares for it in ``method_reads`` (a ``method=``
+    filter may read any fields), else its ``field_name``."""
+    declared = getattr(filterset, "method_reads", {}).get(name)
+    return tuple(declared) if declared is not None else (flt.field_name or name,)
+
+
 def restrict_filterset(filterset: django_filters.FilterSet, user) -> django_filters.FilterSet:
     """Applies the field rules and the data scope to ``filterset``'s filters (see the module docstring). Call
     before the FilterSet's form or ``qs`` is read; calling it again does nothing."""
@@ -57,7 +65,7 @@ def restrict_filterset(filterset: django_filters.FilterSet, user) -> django_filt
     model = filterset._meta.model or filterset.queryset.model
     for name, flt in filterset.filters.items():
         related = isinstance(flt, django_filters.ModelChoiceFilter | django_filters.ModelMultipleChoiceFilter)
-        if walks_unsearchable(user, model, flt.field_name or name):
+        if any(walks_unsearchable(user, model, path) for path in filter_reads(filterset, name, flt)):
             flt.extra["validators"] = [*flt.extra.get("validators", ()), _refuse]
             if related and flt.queryset is not None:  # no record is a valid choice, existing or not
                 flt.queryset = _narrowed(flt.queryset, lambda queryset: queryset.none())
@@ -117,6 +125,10 @@ class FilterSet(BoundedFilterSet):
     """The base of every module's FilterSet (and of those the API builds from ``filterset_fields``): bounded dates
     (``BoundedFilterSet``), and a blank value read as "no filter" for every filter, multi-valued ones too.
 
+    A ``method=`` filter names the fields its method reads in ``method_reads`` (``{"in_pool": ("owner",
+    "pool_entered_at")}``), so the field rules refuse it to a role that may not search by one of them; a test
+    (crm/core/tests/test_field_rules.py) holds every FilterSet to it.
+
     A list's form submits each select it shows, chosen or not (``tag=&level=A``): a blank single value already
     means "any", but a multiple-choice filter took ``[""]`` as a choice and refused it, so the list warned that
     its filters were not valid and the export of the same list answered 400."""
@@ -128,3 +140,6 @@ class FilterSet(BoundedFilterSet):
                 kept.setlist(key, [value for value in values if value != ""])
             data = kept
         super().__init__(data, *args, **kwargs)
+
+    # filter name -> the lookup paths its method reads (see above)
+    method_reads: dict[str, tuple[str, ...]] = {}

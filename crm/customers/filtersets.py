@@ -36,6 +36,7 @@ class CustomerFilterSet(FilterSet):
     source = django_filters.ChoiceFilter(label=_("Source"), empty_label=_("Any source"))
     level = django_filters.ChoiceFilter(label=_("Level"), empty_label=_("Any level"))
     credit_rating = django_filters.ChoiceFilter(label=_("Credit rating"), empty_label=_("Any rating"))
+    method_reads = {"no_follow_up_since": ("last_follow_up_at",), "in_pool": ("owner", "pool_entered_at")}
     DICTIONARY_FILTERS = {"customer_type": "customer_type", "industry": "industry", "scale": "company_scale",
                           "source": "source", "level": "customer_level", "credit_rating": "credit_rating"}
 

@@ -71,3 +71,43 @@ def test_a_choice_of_a_record_out_of_scope_answers_as_a_missing_one(api_client_f
     assert out_of_scope.json()["error"]["fields"] == absent.json()["error"]["fields"]
     assert names(client.get("/api/v1/deals/", {"customer": own.pk})) == ["自己的交易"]
     assert Project.objects.count() == 0
+
+
+def all_filtersets():
+    """Every FilterSet class of the modules (each keeps them in its filtersets.py)."""
+    import importlib
+    import importlib.util
+    import pkgutil
+
+    import crm
+    from crm.core.filtersets import FilterSet
+
+    for module in (m for m in pkgutil.iter_modules(crm.__path__) if m.ispkg):
+        if importlib.util.find_spec(f"crm.{module.name}.filtersets"):
+            importlib.import_module(f"crm.{module.name}.filtersets")
+    found, pending = [], [FilterSet]
+    while pending:
+        for subclass in pending.pop().__subclasses__():
+            found.append(subclass)
+            pending.append(subclass)
+    return found
+
+
+def test_every_method_filter_names_the_fields_it_reads():
+    """A ``method=`` filter's field_name need not be a field (it defaults to the filter's name): unless it names
+    what it reads, the field rules cannot refuse it, and a hidden value could be found by bisecting."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    undeclared = []
+    filtersets = all_filtersets()
+    assert {"CustomerFilterSet", "AuditEventFilterSet", "ProjectFilterSet"} <= {f.__name__ for f in filtersets}
+    for filterset in filtersets:
+        model = filterset._meta.model
+        for name, flt in filterset.base_filters.items():
+            if not flt.method or name in filterset.method_reads:
+                continue
+            try:
+                model._meta.get_field((flt.field_name or name).split("__")[0])
+            except FieldDoesNotExist:
+                undeclared.append(f"{filterset.__name__}.{name}")
+    assert undeclared == []

@@ -190,3 +190,19 @@ def test_an_activity_without_author_answers_null_not_a_method(api_client_for, re
     type(activity).objects.filter(pk=activity.pk).update(created_by=None)  # the author's account was removed
     row = api_client_for(rep).get(f"/api/v1/activities/{activity.pk}/").json()
     assert row["created_by_name"] is None
+
+
+def test_a_method_filter_on_a_hidden_date_is_refused_like_the_plain_one(org, api_client_for, admin_user):
+    """``no_follow_up_since`` reads the last follow-up through its method: a role denied that field may not
+    bisect it through this filter any more than through ``last_follow_up_after``."""
+    from crm.accounts.models import Role
+
+    Role.objects.filter(code="marketing").update(denied_read_fields=["customers.customer.last_follow_up_at"])
+    org["marketing1"].refresh_from_db()
+    client = api_client_for(org["marketing1"])
+    for query, refused in (({"no_follow_up_since": "2026-01-01"}, "no_follow_up_since"),
+                           ({"last_follow_up_after": "2026-01-01"}, "last_follow_up")):
+        response = client.get("/api/v1/customers/", query)
+        assert response.status_code == 400, query
+        assert list(response.json()["error"]["fields"]) == [refused]
+    assert api_client_for(admin_user).get("/api/v1/customers/", {"no_follow_up_since": "2026-01-01"}).status_code == 200
