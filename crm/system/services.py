@@ -17,7 +17,7 @@ from crm.system.numbering import sequence_row
 @transaction.atomic
 def create_dictionary_item(*, actor: User, data: dict[str, Any]) -> DictionaryItem:
     item = audit.save_with_audit(actor=actor, instance=DictionaryItem(), data=data)
-    forget_labels(item.kind)
+    _forget_labels_now_and_at_commit(item.kind)
     return item
 
 
@@ -25,8 +25,15 @@ def create_dictionary_item(*, actor: User, data: dict[str, Any]) -> DictionaryIt
 def update_dictionary_item(*, actor: User, item: DictionaryItem, data: dict[str, Any]) -> DictionaryItem:
     """Items are deactivated, never deleted, so old records keep their labels."""
     audit.save_with_audit(actor=actor, instance=item, data=data)
-    forget_labels(item.kind)
+    _forget_labels_now_and_at_commit(item.kind)
     return item
+
+
+def _forget_labels_now_and_at_commit(kind: str) -> None:
+    """A request reading the picklist before this transaction commits caches the old labels again: forget
+    them once more when the change is visible to everyone."""
+    forget_labels(kind)
+    transaction.on_commit(lambda: forget_labels(kind))
 
 
 @transaction.atomic

@@ -215,3 +215,17 @@ def test_an_active_session_is_extended_and_an_idle_one_ends(client, rep, setting
     settings.CRM_SESSION_REFRESH_SECONDS = 0  # every page view extends it
     assert client.get(reverse("customers:list")).status_code == 200
     assert _session_row(client).expire_date > timezone.now() + datetime.timedelta(hours=7)
+
+
+def test_a_call_carrying_an_ended_sessions_cookie_starts_no_session(client, rep, api_client_for):
+    """A script with a token and an old browser cookie: the session the cookie names is gone, and no request
+    may write a new (empty) session row in its place."""
+    client.force_login(rep)
+    cookie = client.cookies["sessionid"].value
+    Session.objects.all().delete()  # the session ended (signed out elsewhere, cleared, expired)
+    api = api_client_for(rep)
+    api.cookies["sessionid"] = cookie
+    for _ in range(3):
+        assert api.get("/api/v1/customers/").status_code == 200
+        assert api.get("/healthz").status_code in (200, 301, 404)
+    assert Session.objects.count() == 0

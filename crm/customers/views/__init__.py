@@ -15,7 +15,7 @@ from crm.accounts.models import User
 from crm.core.errors import DomainError
 from crm.core.forms import changed_values
 from crm.core.parsing import parse_datetime_param, parse_id, parse_ids
-from crm.core.querysets import load_many_values, loaded_values
+from crm.core.querysets import NOT_LOADED, load_many_values, loaded_values
 from crm.core.timeline import timeline_page
 from crm.core.views import (
     ModulePermissionMixin,
@@ -72,8 +72,11 @@ class CustomerListView(ScopedListView):
         if name == "name":
             return format_html('<a href="{}">{}</a>', self._detail_url.format(customer.pk), customer.name)
         if name == "tags":
+            tags = loaded_values(customer, "tags")
+            if tags is NOT_LOADED:  # a page that did not go through prepare_rows (a one-row partial)
+                tags = [tag.name for tag in customer.tags.all()]
             return format_html_join("", '<span class="badge text-bg-light border">{}</span> ',
-                                    ((tag,) for tag in loaded_values(customer, "tags")))
+                                    ((tag,) for tag in tags))
         if name == "owner" and customer.in_pool:
             return format_html('<span class="badge text-bg-info">{}</span>', _("Public pool"))
         if name in ("owner", "department"):
