@@ -165,7 +165,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("CRM_BEHIND_PROXY") else None
 # Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR networks, comma-separated). The client IP
 # in the audit trail is then the right-most address of the chain that is not one of them; from anyone else the
-# header is ignored and the connection's own address is the client's (crm/core/client_ip.py).
+# header is ignored and the connection's own address is the client's (crm.core.request_context.client_ip).
 CRM_TRUSTED_PROXIES = env_list("CRM_TRUSTED_PROXIES", "")
 for _proxy in CRM_TRUSTED_PROXIES:
     try:
