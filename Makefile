@@ -41,12 +41,15 @@ test: install
 	$(MAKE) test-postgres
 	$(MAKE) bench-smoke-postgres
 
+# The suite over every core (pytest-xdist; a test file stays on one worker, so its browser starts once).
+PYTEST := $(BIN)/pytest -q -n auto --dist loadfile
+
 test-sqlite:
-	$(BIN)/pytest -q
+	$(PYTEST)
 
 # Browser tests ran on SQLite already; the PostgreSQL run covers everything that touches the database.
 test-postgres:
-	DATABASE_URL="$$(bash scripts/ensure-postgres.sh)" $(BIN)/pytest -q -m "not browser"
+	DATABASE_URL="$$(bash scripts/ensure-postgres.sh)" $(PYTEST) -m "not browser"
 
 bench-smoke-postgres: install
 	BENCH_DATABASE_URL="$$(bash scripts/ensure-postgres.sh)" PYTHON=$(BIN)/python bash scripts/bench-smoke.sh

@@ -41,6 +41,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
 from django.db.models import Field, IntegerField, Model, Q, QuerySet
+from django.db.models.query import ModelIterable
 from django.utils.functional import cached_property
 
 from crm.core.querysets import id_set, rows_at_most
@@ -306,8 +307,10 @@ class ListPlan:
         if not page:
             return []
         listed = self.queryset
-        if listed.query.annotations or listed.query.extra:
-            return list(listed.filter(pk__in=page))  # an annotation may need the list's joins
+        if (listed.query.annotations or listed.query.extra or getattr(listed, "_fields", None) is not None
+                or listed._iterable_class is not ModelIterable):
+            # an annotation may need the list's joins, and values() rows would come back as instances
+            return list(listed.filter(pk__in=page))
         rows = listed.model._base_manager.using(listed.db).filter(pk__in=page).order_by(*self.ordering)
         rows.query.select_related = listed.query.select_related
         rows.query.deferred_loading = listed.query.deferred_loading
