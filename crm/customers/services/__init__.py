@@ -165,6 +165,9 @@ def update_customer(*, actor: User, customer: Customer, data: dict[str, Any]) ->
 @transaction.atomic
 def delete_customer(*, actor: User, customer: Customer) -> None:
     """Moves the customer to the recycle bin; its contacts and history stay, so a restore brings all back."""
+    lock_for_update(customer)  # a merge or restore meanwhile: act on the record as it is now
+    if customer.deleted_at is not None:
+        raise DomainError(_("This customer is already in the recycle bin."))
     customer.deleted_at = timezone.now()
     customer.deleted_by = actor
     customer.save(update_fields=["deleted_at", "deleted_by", "updated_at"])
@@ -181,6 +184,7 @@ def _require_recycle_bin_admin(actor: User) -> None:
 @transaction.atomic
 def restore_customer(*, actor: User, customer: Customer) -> Customer:
     _require_recycle_bin_admin(actor)
+    lock_for_update(customer)  # a merge meanwhile sets merged_into: read it as it is now
     if customer.merged_into_id:
         raise DomainError(_("This customer was merged into another one and cannot be restored."))
     customer.deleted_at, customer.deleted_by = None, None
@@ -193,6 +197,7 @@ def restore_customer(*, actor: User, customer: Customer) -> Customer:
 def purge_customer(*, actor: User, customer: Customer) -> None:
     """Deletes a customer in the recycle bin for good, with its contacts and follow-ups."""
     _require_recycle_bin_admin(actor)
+    lock_for_update(customer)  # restored meanwhile: it must not be purged
     if customer.deleted_at is None:
         raise DomainError(_("Only customers in the recycle bin can be purged."))
     audit.record_event(actor=actor, action=AuditEvent.Action.PURGE, instance=customer,

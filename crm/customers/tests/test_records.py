@@ -100,6 +100,38 @@ def test_a_live_customer_cannot_be_purged(api_client_for, admin_user, own):
     assert Customer.objects.filter(pk=own.pk).exists()
 
 
+def test_the_recycle_bin_acts_on_the_record_as_it_is_now_not_as_it_was_read(admin_user, rep, own, others):
+    # Given two admins who opened the same binned customer, one of whom merges it into another meanwhile
+    from crm.core.errors import DomainError
+    from crm.customers.services import purge_customer, restore_customer
+    from crm.customers.services.merge import merge_customers
+
+    delete_customer(actor=rep, customer=own)
+    read_before = Customer.all_objects.get(pk=own.pk)
+    Customer.all_objects.filter(pk=own.pk).update(deleted_at=None)
+    merge_customers(actor=admin_user, survivor=others, others=[Customer.objects.get(pk=own.pk)])
+    # Then a restore from the earlier read is refused: the merged record stays merged
+    with pytest.raises(DomainError):
+        restore_customer(actor=admin_user, customer=read_before)
+    assert Customer.all_objects.get(pk=own.pk).merged_into_id == others.pk
+
+    # And a purge from a read taken before a restore is refused: the restored customer stays
+    binned = create_customer(actor=rep, data={"name": "孤山茶社"})
+    delete_customer(actor=rep, customer=binned)
+    stale = Customer.all_objects.get(pk=binned.pk)
+    restore_customer(actor=admin_user, customer=Customer.all_objects.get(pk=binned.pk))
+    with pytest.raises(DomainError):
+        purge_customer(actor=admin_user, customer=stale)
+    assert Customer.objects.filter(pk=binned.pk).exists()
+
+    # And deleting twice from two reads writes one recycle-bin entry, not two
+    first, second = Customer.objects.get(pk=binned.pk), Customer.objects.get(pk=binned.pk)
+    delete_customer(actor=rep, customer=first)
+    with pytest.raises(DomainError):
+        delete_customer(actor=rep, customer=second)
+    assert AuditEvent.objects.filter(action="delete", object_id=str(binned.pk)).count() == 2  # once per bin visit
+
+
 # --- Saved views, columns, sorting ----------------------------------------------------------------------------
 
 def test_a_saved_default_view_opens_with_its_filters_and_columns(client_for, rep, own):
