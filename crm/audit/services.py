@@ -200,8 +200,9 @@ def record_events(
 
 def created_changes(state: dict[str, Any]) -> dict[str, list[Any]]:
     """The ``changes`` of a create row for a record in ``state`` (a snapshot()): every filled-in value."""
-    # Every value but None, "", [] and {}: a filled-in value is decided by one truth test.
-    return {k: [None, v] for k, v in state.items() if v or not (v is None or v == "" or v == [] or v == {})}
+    # Every value but None, "", [] and {}. The values are JSON's (snapshot() made them so), whose only other
+    # falsy ones are 0, 0.0 and False: those are kept, and nothing else falsy equals 0.
+    return {k: [None, v] for k, v in state.items() if v or v == 0}
 
 
 def record_creates(

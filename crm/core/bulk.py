@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 from collections.abc import Iterator, Sequence
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from django.db import connections, models, router
@@ -33,6 +34,11 @@ def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 def _preparer(field: models.Field, connection) -> Any:
     if type(field) in _STORED_AS_IS:  # exactly these classes: a subclass (encrypted text) prepares its own
         return None
+    if type(field) is models.JSONField:
+        # What JSONField.get_db_prep_save() comes to for a plain value (the audit trail's changes, one per row),
+        # without the three calls around it: the backend's own adaptation, with the field's encoder.
+        encoder, adapt = field.encoder, connection.ops.adapt_json_value
+        return lambda value: None if value is None else adapt(value, encoder)
     return lambda value: field.get_db_prep_save(value, connection)
 
 
@@ -55,7 +61,7 @@ def insert_objects(model: type[models.Model], objects: Sequence[models.Model]) -
                 setattr(obj, f.attname, now)
     alias = router.db_for_write(model)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    ids = _insert_columns(model, alias, fields, [[getattr(obj, f.attname) for obj in objects] for f in fields])
+    ids = _insert_columns(model, alias, fields, [list(map(attrgetter(f.attname), objects)) for f in fields])
     for obj, new_id in zip(objects, ids, strict=True):
         obj.pk = new_id
         obj._state.adding = False
@@ -146,6 +152,7 @@ class InstanceBuilder(Generic[_M]):
         self.defaults = {f.attname: f.get_default() for f in fields if f.attname not in made}
         self.made_defaults = {f.attname: f.get_default for f in fields if f.attname in made}
         self.relations: dict[str, Any] = {f.name: f for f in fields if f.is_relation}
+        self.known = frozenset(self.names)
         plain = all(type(inspect.getattr_static(model, name, None)) in _PLAIN_DESCRIPTORS for name in self.names)
         self.direct = plain and not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model))
 
@@ -153,10 +160,11 @@ class InstanceBuilder(Generic[_M]):
         row = {**self.defaults, **{name: make() for name, make in self.made_defaults.items()}, **values}
         for name, obj in related.items():
             row[self.relations[name].attname] = obj.pk if obj is not None else None
-        if self.direct:
+        if self.direct and row.keys() <= self.known:
+            # The row is exactly the instance's attributes: it becomes the instance's __dict__ as it is.
             instance = self.model.__new__(self.model)
-            instance._state = ModelState()
-            instance.__dict__.update({name: row[name] for name in self.names})
+            row["_state"] = ModelState()
+            instance.__dict__ = row
         else:
             instance = self.model(*[row[name] for name in self.names])
         for name, obj in related.items():
