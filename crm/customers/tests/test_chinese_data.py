@@ -88,6 +88,38 @@ def test_a_full_width_mobile_and_an_extension_are_found_by_their_plain_digits_th
     assert (contact.mobile, contact.phone_extension) == ("057123456789", "86")
 
 
+def test_phones_stored_before_normalisation_are_rewritten_by_the_migration_and_found(manager, api_client_for):
+    # Given values an earlier import stored as typed: full-width digits, an extension glued on, an upper-case
+    # e-mail, and one value that is no phone at all (written past save(), as the old importer did)
+    import importlib
+
+    from django.apps import apps
+
+    from crm.core.crypto import blind_index
+    migration = importlib.import_module("crm.customers.migrations.0020_renormalise_stored_phones")
+    customer = create_customer(actor=manager, data={"name": "旧数据规范化"})
+    odd = create_customer(actor=manager, data={"name": "无效电话保留"})
+    Customer.objects.filter(pk=customer.pk).update(phone="0571-8888 6666 转 12", email="Old@Example.COM")
+    Customer.objects.filter(pk=odd.pk).update(phone="12")
+    contact = Contact.objects.create(customer=customer, name="钱旧号", mobile="13912345678")
+    typed = "13987654321".translate(FULL_WIDTH)
+    Contact.objects.filter(pk=contact.pk).update(mobile=typed, mobile_index=blind_index(typed))
+    client = api_client_for(manager)
+    assert "钱旧号" not in str(client.get("/api/v1/search/?q=13987654321").json())  # not found as stored
+
+    # When the migration runs
+    migration.renormalise(apps, None)
+
+    # Then each is stored as a door stores it today and found by its plain digits; the non-phone is kept as it was
+    customer.refresh_from_db()
+    contact.refresh_from_db()
+    assert (customer.phone, customer.phone_extension, customer.email) == ("057188886666", "12", "old@example.com")
+    assert contact.mobile == "13987654321" and contact.mobile_index == blind_index("13987654321")
+    assert "钱旧号" in str(client.get("/api/v1/search/?q=13987654321").json())
+    assert client.get("/api/v1/contacts/?mobile=13987654321").json()["count"] == 1
+    assert Customer.objects.get(pk=odd.pk).phone == "12"
+
+
 def test_the_customer_form_and_api_store_the_plain_number_and_keep_the_extension(rep, client_for, api_client_for):
     client_for(rep).post(reverse("customers:create"), {"name": "表单电话", "kind": "company", "owner": rep.pk,
                                                        "phone": "０５７１－８８８８６６６６ 转 ２０１"})
