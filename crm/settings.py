@@ -296,7 +296,12 @@ EMAIL_USE_TLS = env_bool("CRM_EMAIL_TLS")
 EMAIL_USE_SSL = env_bool("CRM_EMAIL_SSL")
 EMAIL_TIMEOUT = 15
 DEFAULT_FROM_EMAIL = os.environ.get("CRM_EMAIL_FROM", "CRM <crm@localhost>")
-EMAIL_BACKEND = os.environ.get("CRM_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# With no mail server named, mail is kept in the app's outbox (System → Outbox) rather than failed and retried.
+EMAIL_BACKEND = os.environ.get("CRM_EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("CRM_EMAIL_HOST")
+    else "crm.notifications.mail.OutboxBackend"
+)
+CRM_OUTBOX_DAYS = int(os.environ.get("CRM_OUTBOX_DAYS", "30"))
 
 # --- Logging: one JSON object per line, each carrying the request id -------------------------------------
 LOG_LEVEL = os.environ.get("CRM_LOG_LEVEL", "INFO")

@@ -63,3 +63,23 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class OutboxMessage(models.Model):
+    """An e-mail kept in the app instead of sent, when no mail server is configured (the demo, a trial): an
+    administrator reads it on the outbox page, and nothing is lost or retried against a server that is not
+    there. See crm.notifications.mail.OutboxBackend."""
+
+    from_email = models.CharField(_("from"), max_length=300, blank=True)
+    recipients = models.TextField(_("to"))
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+
+    def __str__(self) -> str:
+        return self.subject

@@ -3,6 +3,7 @@ from django.core.mail import send_mail
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from crm.notifications.mail import purge_outbox
 from crm.notifications.models import Notification
 from crm.notifications.services import send_due_reminders
 
@@ -19,3 +20,8 @@ def send_notification_email(notification_id: int) -> None:
 @db_periodic_task(crontab(minute="*"))
 def deliver_due_reminders() -> None:
     send_due_reminders()
+
+
+@db_periodic_task(crontab(hour="3", minute="40"))
+def purge_old_outbox_messages() -> None:
+    purge_outbox()

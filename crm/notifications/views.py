@@ -7,8 +7,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views import generic
 
+from crm.core.views import ModulePermissionMixin
 from crm.notifications import services
-from crm.notifications.models import Notification
+from crm.notifications.models import Notification, OutboxMessage
 
 
 class NotificationListView(LoginRequiredMixin, generic.ListView):
@@ -46,3 +47,22 @@ class MarkAllReadView(LoginRequiredMixin, generic.View):
     def post(self, request):
         services.mark_all_read(actor=request.user)
         return HttpResponseRedirect(reverse("notifications:list"))
+
+
+class OutboxListView(ModulePermissionMixin, generic.ListView):
+    """The mail the app would have sent, for administrators, while no mail server is configured."""
+
+    module = "system"
+    template_name = "notifications/outbox.html"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return OutboxMessage.objects.order_by("-created_at", "-id")
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        from crm.notifications.mail import OUTBOX_BACKEND
+
+        return {**super().get_context_data(**kwargs), "outbox_in_use": settings.EMAIL_BACKEND == OUTBOX_BACKEND,
+                "keep_days": settings.CRM_OUTBOX_DAYS}
