@@ -28,3 +28,14 @@ def test_every_string_in_the_code_is_in_the_catalogue(tmp_path):
     fresh = polib.pofile(str(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     untranslated = sorted(e.msgid for e in fresh if not e.translated())
     assert untranslated == [], "Run `make messages` and translate these"
+
+
+def test_translation_functions_keep_the_names_makemessages_knows():
+    # xgettext finds gettext(), gettext_lazy(), ngettext()… and `_`: a string marked through another alias
+    # (`gettext_lazy as _lazy`) is never extracted and shows in English in the Chinese UI.
+    import re
+
+    alias = re.compile(r"from django\.utils\.translation import[^\n]*\bas (?!_\b)(\w+)")
+    found = [f"{path.relative_to(CRM_DIR)}: {match.group(1)}" for path in CRM_DIR.rglob("*.py")
+             if ".venv" not in path.parts for match in alias.finditer(path.read_text(encoding="utf-8"))]
+    assert found == []

@@ -154,3 +154,14 @@ def test_changes_show_in_the_customer_history(client_for, rep, customers):
 def test_a_saved_view_id_that_is_no_id_opens_the_plain_list(client_for, rep, view):
     response = client_for(rep).get(reverse("customers:list") + f"?view={view}")
     assert response.status_code == 200 and response.context["current_view"] is None
+
+
+def test_the_bulk_menu_and_the_pool_quota_speak_chinese_to_a_chinese_user(client_for, manager, rep, customers):
+    # The bulk actions were marked through an alias makemessages does not know and showed in English
+    rep.language = manager.language = "zh-hans"
+    rep.save(update_fields=["language"])
+    manager.save(update_fields=["language"])
+    page = client_for(manager).get(reverse("customers:list")).content.decode()
+    assert "添加标签" in page and "移除标签" in page and "分配负责人" in page
+    assert "Add tags" not in page and "Assign owner" not in page
+    assert "你持有 0 个公海客户" in client_for(rep).get(reverse("customers:pool")).content.decode()

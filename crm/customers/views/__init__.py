@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.utils.translation import gettext_lazy as _lazy
 from django.views import generic
 
 from crm.accounts.models import User
@@ -96,8 +95,9 @@ class CustomerListView(ScopedListView):
         }
 
 
-BULK_ACTION_LABELS = [("assign", _lazy("Assign owner")), ("tag", _lazy("Add tags")), ("untag", _lazy("Remove tags")),
-                      ("pool", _lazy("Release to the pool")), ("delete", _lazy("Delete"))]
+BULK_ACTION_LABELS = [("assign", gettext_lazy("Assign owner")), ("tag", gettext_lazy("Add tags")),
+                      ("untag", gettext_lazy("Remove tags")), ("pool", gettext_lazy("Release to the pool")),
+                      ("delete", gettext_lazy("Delete"))]
 
 
 class CustomerBulkView(ModulePermissionMixin, generic.View):

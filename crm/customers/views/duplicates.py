@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import generic
 
 from crm.core.errors import DomainError
@@ -169,7 +170,8 @@ class MergeView(ModulePermissionMixin, generic.View):
             return self._render(customers, survivor, choices, error=" ".join(error.messages), status=400)
         messages.success(
             request,
-            _("Merged %(count)s customers into %(name)s.")
+            ngettext("Merged %(count)d customer into %(name)s.", "Merged %(count)d customers into %(name)s.",
+                     len(result.merged))
             % {"count": len(result.merged), "name": result.survivor.name},
         )
         return HttpResponseRedirect(result.survivor.get_absolute_url())

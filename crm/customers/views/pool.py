@@ -17,7 +17,6 @@ from django.utils.html import format_html
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_lazy as _lazy
 from django.views import generic
 
 from crm.accounts.models import User
@@ -216,7 +215,7 @@ class LifecycleStageView(ModulePermissionMixin, generic.View):
 
 
 class PoolRuleForm(forms.ModelForm):
-    level = forms.ChoiceField(label=_lazy("Level"), required=False)
+    level = forms.ChoiceField(label=gettext_lazy("Level"), required=False)
 
     class Meta:
         model = PoolRule
