@@ -26,6 +26,8 @@ api_v1 = [
 urlpatterns = [
     path("", core_views.HomeView.as_view(), name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says: answer with the icon rather than a 404.
+    path("favicon.ico", core_views.favicon, name="favicon"),
     path("metrics", core_views.metrics, name="metrics"),
     path("i18n/setlang/", set_language, name="set_language"),
     path("search/", core_views.SearchView.as_view(), name="search"),

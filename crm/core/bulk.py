@@ -106,11 +106,13 @@ def _insert_columns(model: type[models.Model], alias: str, fields: list, columns
                     prepared.append(result)
             values = prepared
         prepared_columns.append(values)
-    rows = list(zip(*prepared_columns, strict=True))
     table = quote(model._meta.db_table)
     names = ", ".join(quote(f.column) for f in fields)
     marks = "(" + ", ".join(["%s"] * len(fields)) + ")"
     pk_column = quote(str(model._meta.pk.column))
+    if connection.vendor == "postgresql":
+        return _insert_arrays(connection, table, fields, prepared_columns, pk_column)
+    rows = list(zip(*prepared_columns, strict=True))
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES {marks}", rows)
@@ -130,6 +132,31 @@ def _insert_columns(model: type[models.Model], alias: str, fields: list, columns
                     [value for row in batch for value in row],
                 )
                 ids += [row[0] for row in cursor.fetchall()]
+    return ids
+
+
+# Rows per INSERT on PostgreSQL: one array per column, so the statement stays short whatever the count.
+ARRAY_ROWS = 5000
+
+
+def _insert_arrays(connection, table: str, fields: list, columns: list[list[Any]], pk_column: str) -> list[int]:
+    """PostgreSQL: the rows as one array per column, unnested into the table — a statement of one parameter per
+    column rather than one per value. (A multi-row VALUES list of 65,000 placeholders is parsed again by psycopg
+    for every statement, as it is too long for its cache: 0.3 s a statement, 70 s of a 100,000-row import.)
+
+    ``WITH ORDINALITY … ORDER BY`` inserts the rows in the arrays' order, so the ids the sequence hands out rise
+    in that order and, sorted, say which row got which whatever order RETURNING lists them in."""
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)
+    aliases = [f"c{i}" for i in range(len(fields))]
+    arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in fields)
+    sql = (f"INSERT INTO {table} ({names}) SELECT {', '.join(aliases)} FROM unnest({arrays}) "
+           f"WITH ORDINALITY AS given({', '.join(aliases)}, position) ORDER BY position RETURNING {pk_column}")
+    ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(columns[0]), ARRAY_ROWS):
+            cursor.execute(sql, [column[start : start + ARRAY_ROWS] for column in columns])
+            ids += sorted(row[0] for row in cursor.fetchall())
     return ids
 
 

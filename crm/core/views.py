@@ -13,9 +13,10 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import OperationalError, connection, transaction
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.formats import localize
 from django.utils.functional import Promise
@@ -494,6 +495,11 @@ class SearchView(LoginRequiredMixin, generic.TemplateView):
         context["results"] = search_all(self.request.user, query)
         context["has_hits"] = any(hits for _provider, hits in context["results"])
         return context
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them to the icon rather than a 404."""
+    return HttpResponsePermanentRedirect(static("crm/favicon.svg"))
 
 
 def healthz(request):

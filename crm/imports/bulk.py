@@ -43,8 +43,17 @@ def select_in(model: type[models.Model], sql: str, values: list[Any], *params: A
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         size = min(size, connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - len(params))
+    if connection.vendor == "postgresql" and sql.count(" IN ({})") == 1:
+        # One array parameter, ``= ANY(…)`` (an index search as IN is): psycopg parses a statement of thousands
+        # of placeholders anew each time, too long for its cache.
+        sql, one_array = sql.replace(" IN ({})", " = ANY(%s)"), True
+    else:
+        one_array = False
     with connection.cursor() as cursor:
         for chunk in chunks(values, size):
-            cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), [*params, *chunk])
+            if one_array:
+                cursor.execute(sql, [*params, list(chunk)])
+            else:
+                cursor.execute(sql.format(", ".join(["%s"] * len(chunk))), [*params, *chunk])
             rows += cursor.fetchall()
     return rows

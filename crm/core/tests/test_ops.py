@@ -65,3 +65,10 @@ def test_the_secret_key_is_generated_once_and_kept(tmp_path, monkeypatch):
 
 def test_production_settings_run_without_debug():
     assert production_settings.DEBUG is False
+
+
+def test_every_page_names_its_icon_and_favicon_ico_leads_to_it(client):
+    login = client.get("/login/").content.decode()
+    assert 'rel="icon"' in login and "favicon" in login
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith(".svg")
