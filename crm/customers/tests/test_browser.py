@@ -63,3 +63,23 @@ def test_the_list_filter_form_narrows_the_rows_and_the_same_list_exports(org, pa
     assert response.status == 200
     exported = response.body().decode("utf-8-sig")
     assert "筛选客户0" in exported and "筛选客户1" in exported and "筛选客户2" not in exported
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_on_a_phone_no_main_page_scrolls_sideways(org, page, login, language):
+    # The admin's customer list had six page actions in one row: 451 px wide on a 390 px phone, in English
+    from crm.customers.services import create_customer
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    for user in (org["admin"], org["sales1"]):
+        user.language = language
+        user.save(update_fields=["language"])
+    customer = create_customer(actor=org["sales1"], data={"name": "手机宽度测试有限公司", "phone": "0571-88886666"})
+    for username, paths in (("admin", ["/", "/customers/", "/customers/pool/", "/audit/", "/notifications/outbox/"]),
+                            ("sales1", ["/", "/customers/", f"/customers/{customer.pk}/", "/customers/pool/"])):
+        login(username)
+        for path in paths:
+            page.goto(f"{page.base_url}{path}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, (username, language, path, width)
+        page.context.clear_cookies()

@@ -35,6 +35,7 @@ def test_a_notification_by_email_lands_in_the_outbox_and_the_admin_reads_it(outb
         page = client_for(admin_user).get(reverse("notifications:outbox"), HTTP_ACCEPT_LANGUAGE="zh-hans")
     text = page.content.decode()
     assert page.status_code == 200 and "发件箱" in text and "客户即将进入公海" in text and rep.email in text
+    assert text.count("未配置邮件服务器") == 1 and f"收件人: {rep.email}" in text
     admin_user.language = "en"
     admin_user.save(update_fields=["language"])
     english = client_for(admin_user).get(reverse("notifications:outbox")).content.decode()
