@@ -46,6 +46,36 @@ def scope_filter(user: User, owner_field: str = "owner", department_field: str =
     return q
 
 
+def team_in_scope(user: User) -> tuple[models.QuerySet, models.QuerySet] | None:
+    """(active users, departments) whose records ``user``'s data scope reaches beyond their own — what a list's
+    owner and department filters offer a manager — or None for a user who sees only their own (a rep: nothing
+    to pick). Admins and the ALL scope get everyone."""
+    from crm.accounts.models import Department
+    from crm.accounts.models import User as UserModel
+
+    if not user.is_authenticated:
+        return None
+    scopes = user.data_scopes()
+    if not user.is_superuser and DataScope.ALL not in scopes and scopes <= {DataScope.OWN}:
+        return None
+    users = UserModel.objects.filter(is_active=True).select_related("department").order_by("department__name", "name")
+    departments = Department.objects.order_by("name")
+    q = scope_filter(user, owner_field="owner", department_field="department")
+    if q is not None:
+        people, units = Q(pk=user.pk), Q(pk__in=[])
+        if DataScope.SUBORDINATES in scopes:
+            people |= Q(pk__in=user.subordinate_ids())
+        if DataScope.DEPARTMENT in scopes and user.department_id:
+            people |= Q(department_id=user.department_id)
+            units |= Q(pk=user.department_id)
+        if DataScope.DEPARTMENT_TREE in scopes and user.department is not None:
+            tree = user.department.descendant_ids(include_self=True)
+            people |= Q(department_id__in=tree)
+            units |= Q(pk__in=tree)
+        users, departments = users.filter(people), departments.filter(units)
+    return users, departments
+
+
 class ScopedQuerySet(models.QuerySet[_Scoped]):
     """QuerySet of a ScopedModel. Views, the API, exports, reports and search all start from visible_to()."""
 

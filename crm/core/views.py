@@ -41,6 +41,7 @@ from crm.core.models import SavedView
 from crm.core.pagination import CappedPaginator, with_tiebreak
 from crm.core.panels import render_panels
 from crm.core.parsing import parse_id
+from crm.core.querysets import team_in_scope
 from crm.core.search import search_all
 from crm.core.templatetags.crm_tags import attr_of
 
@@ -262,8 +263,24 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
             current_query=query.urlencode(),
             saved_views=SavedView.objects.filter(user=_signed_in(self.request.user), list_key=self.list_key)
             if self.list_key else [],
+            team_filters=self.team_filters(),
         )
         return context
+
+    def team_filters(self) -> dict[str, Any] | None:
+        """The owner and department pickers of the list's filter form (core/list/_team_filters.html), for a user
+        whose scope reaches beyond their own records and a filter set that has those filters: a manager sees the
+        team at a glance. Only the people and departments in the user's scope are offered."""
+        filterset = getattr(self, "filterset", None)
+        if filterset is None or not {"owner", "department"} & set(filterset.filters):
+            return None
+        team = team_in_scope(_signed_in(self.request.user))
+        if team is None:
+            return None
+        users, departments = team
+        return {"users": users if "owner" in filterset.filters else None,
+                "departments": departments if "department" in filterset.filters else None,
+                "owner": self.request.GET.get("owner", ""), "department": self.request.GET.get("department", "")}
 
 
 class ListExportMixin(_ModelViewBase):

@@ -165,3 +165,27 @@ def test_the_bulk_menu_and_the_pool_quota_speak_chinese_to_a_chinese_user(client
     assert "添加标签" in page and "移除标签" in page and "分配负责人" in page
     assert "Add tags" not in page and "Assign owner" not in page
     assert "你持有 0 个公海客户" in client_for(rep).get(reverse("customers:pool")).content.decode()
+
+
+def test_a_manager_filters_the_list_by_owner_and_department_of_the_team_and_a_rep_gets_no_such_picker(
+        client_for, org, manager, rep, other_rep):
+    # Given customers of two reps of the sales tree and one of 客服部, outside the manager's scope
+    mine = create_customer(actor=rep, data={"name": "一部的客户"})
+    theirs = create_customer(actor=other_rep, data={"name": "二部的客户"})
+    create_customer(actor=org["support1"], data={"name": "客服部的客户"})
+    page = client_for(manager).get(reverse("customers:list")).content.decode()
+    # Then the manager's form offers the team by name, not by login, and nobody outside the sales tree
+    assert 'id="filter-owner"' in page and 'id="filter-department"' in page
+    pickers = page[page.index('id="filter-owner"'):]
+    pickers = pickers[:pickers.index("</form>")]
+    assert f'value="{rep.pk}">{rep.name} · {rep.department.name}' in pickers
+    assert "陈静" not in pickers and "客服部" not in pickers
+    # And the form as it submits (an empty department among them) narrows the list to that owner
+    listed = client_for(manager).get(reverse("customers:list"), {"owner": str(rep.pk), "department": "", "tag": "",
+                                                                 "q": "", "kind": ""}).content.decode()
+    assert mine.name in listed and theirs.name not in listed and "部分筛选条件无效" not in listed
+    by_department = client_for(manager).get(reverse("customers:list"),
+                                            {"owner": "", "department": str(other_rep.department_id)}).content.decode()
+    assert theirs.name in by_department and mine.name not in by_department
+    # And a rep, who sees only their own, has no picker
+    assert 'id="filter-owner"' not in client_for(rep).get(reverse("customers:list")).content.decode()
