@@ -60,8 +60,7 @@ def team_in_scope(user: User) -> tuple[models.QuerySet, models.QuerySet] | None:
         return None
     users = UserModel.objects.filter(is_active=True).select_related("department").order_by("department__name", "name")
     departments = Department.objects.order_by("name")
-    q = scope_filter(user, owner_field="owner", department_field="department")
-    if q is not None:
+    if not (user.is_superuser or DataScope.ALL in scopes):
         people, units = Q(pk=user.pk), Q(pk__in=[])
         if DataScope.SUBORDINATES in scopes:
             people |= Q(pk__in=user.subordinate_ids())
