@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import F
 from django.http import HttpResponse, HttpResponseRedirect
@@ -9,6 +10,7 @@ from django.views import generic
 
 from crm.core.views import ModulePermissionMixin
 from crm.notifications import services
+from crm.notifications.mail import OUTBOX_BACKEND
 from crm.notifications.models import Notification, OutboxMessage
 
 
@@ -60,9 +62,5 @@ class OutboxListView(ModulePermissionMixin, generic.ListView):
         return OutboxMessage.objects.order_by("-created_at", "-id")
 
     def get_context_data(self, **kwargs):
-        from django.conf import settings
-
-        from crm.notifications.mail import OUTBOX_BACKEND
-
         return {**super().get_context_data(**kwargs), "outbox_in_use": settings.EMAIL_BACKEND == OUTBOX_BACKEND,
                 "keep_days": settings.CRM_OUTBOX_DAYS}
