@@ -15,3 +15,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 INSTALLED_APPS = [*INSTALLED_APPS, "crm.testing_app"]  # noqa: F405
 # Its pages and API: the project's URLs plus the two lines a module adds to crm/urls.py.
 ROOT_URLCONF = "crm.testing_app.root_urls"
+# axe-core (an npm package of its own) for the browser suite's accessibility checks: served to the test pages
+# as a same-origin file, so the Content-Security-Policy lets it run, and never shipped in production.
+STATICFILES_DIRS = [*STATICFILES_DIRS, ("vendor/axe-core", NODE_MODULES / "axe-core")]  # noqa: F405
