@@ -135,6 +135,23 @@ def login(page):
     return do_login
 
 
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, name): saves a full-page PNG under test-results/screenshots/ (named after the test), for
+    a person to look at; returns the path."""
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent / "test-results" / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def take(browser_page, name: str) -> Path:
+        path = folder / f"{request.node.name}-{name}.png".replace("/", "_").replace("[", "-").replace("]", "")
+        browser_page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
 # --- A real SMTP server for mail tests -----------------------------------------------------------------
 
 class Inbox:

@@ -26,3 +26,9 @@ class AccountsConfig(AppConfig):
         from crm.audit.registry import register_audit
 
         register_audit(record_types=("accounts.user", "accounts.department", "accounts.role"))
+
+        from crm.accounts.widgets import SIGN_IN_SECURITY
+        from crm.core.dashboard import register_widget
+
+        register_widget(SIGN_IN_SECURITY)
+        register_audit(actions={"sign_in_unlock": _("Unlocked sign-in")})

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
@@ -72,6 +74,34 @@ def set_password(*, actor: User, user: User, password: str) -> None:
     user.save(update_fields=["password"])
     audit.record_event(actor=actor, action=AuditEvent.Action.PASSWORD_CHANGE, instance=user)
     revoke_api_token(actor=actor, user=user)
+
+
+# --- Sign-in lockouts (django-axes counts the failures; these lift a lockout before its cool-off ends) -------
+
+
+def locked_out_usernames() -> list[str]:
+    """User names that have failed too often to sign in and are still inside the cool-off."""
+    from axes.helpers import get_cool_off
+    from axes.models import AccessAttempt
+
+    cool_off = get_cool_off()
+    attempts = AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT)
+    if cool_off:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    return sorted(set(attempts.values_list("username", flat=True)))
+
+
+@transaction.atomic
+def unlock_sign_in(*, actor: User, username: str) -> bool:
+    """Lets ``username`` try to sign in again now; False when it was not locked out (nothing changes)."""
+    from axes.utils import reset
+
+    if username not in locked_out_usernames():
+        return False
+    reset(username=username)  # through axes' own handler, so its cache forgets the failures too
+    audit.record_event(actor=actor, action="sign_in_unlock", changes={"username": username},
+                       message=username)
+    return True
 
 
 # --- API tokens: one per user (DRF's authtoken); the key itself never reaches the audit trail ---------------

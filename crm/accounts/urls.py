@@ -14,6 +14,7 @@ urlpatterns = [
     path("system/users/new/", views.UserCreateView.as_view(), name="user_create"),
     path("system/users/<int:pk>/", views.UserUpdateView.as_view(), name="user_edit"),
     path("system/users/<int:pk>/password/", views.UserPasswordView.as_view(), name="user_password"),
+    path("system/sign-in/unlock/", views.UnlockSignInView.as_view(), name="unlock_sign_in"),
     path("system/departments/", views.DepartmentListView.as_view(), name="department_list"),
     path("system/departments/new/", views.DepartmentCreateView.as_view(), name="department_create"),
     path("system/departments/<int:pk>/", views.DepartmentUpdateView.as_view(), name="department_edit"),

@@ -184,6 +184,20 @@ class UserPasswordView(SystemPermissionMixin, generic.FormView):
                 "title": _("Reset password of %(name)s") % {"name": self.target}}
 
 
+class UnlockSignInView(SystemPermissionMixin, generic.View):
+    """POST username=…: lifts a sign-in lockout before its cool-off ends (from the admin's home page)."""
+
+    action = "edit"
+
+    def post(self, request):
+        username = request.POST.get("username", "")[:150]
+        if services.unlock_sign_in(actor=request.user, username=username):
+            messages.success(request, _("%(username)s may sign in again.") % {"username": username})
+        else:
+            messages.info(request, _("%(username)s was not locked out.") % {"username": username or "—"})
+        return HttpResponseRedirect(reverse("home"))
+
+
 class DepartmentListView(SystemPermissionMixin, generic.TemplateView):
     template_name = "accounts/department_list.html"
 

@@ -12,3 +12,8 @@ class AuditConfig(AppConfig):
 
         register_nav(NavItem(_("Audit trail"), "audit:list", "clock-history", module="system", section="admin",
                              order=50))
+
+        from crm.audit.widgets import RECENT_EXPORTS
+        from crm.core.dashboard import register_widget
+
+        register_widget(RECENT_EXPORTS)

@@ -13,6 +13,12 @@ class CoreConfig(AppConfig):
 
         register_nav(NavItem(_("Home"), "home", "house", order=0))
 
+        from crm.core import widgets
+        from crm.core.dashboard import register_widget
+
+        register_widget(widgets.RECENTLY_VIEWED)
+        register_widget(widgets.TASK_QUEUE)
+
         from crm.core.api.fields import use_calendar_date_fields
         from crm.core.lookups import register_lookups
 

@@ -92,3 +92,27 @@ class SavedView(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RecentView(models.Model):
+    """A record a user opened lately (the home page's "recently viewed"): one row per user and record, its time
+    moved forward on each visit, the oldest beyond ``crm.core.recent.KEPT`` dropped. Names are not stored: the
+    widget reads them live through the record's ``visible_to``, so a record reassigned away since drops out."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="+")
+    content_type = models.ForeignKey("contenttypes.ContentType", verbose_name=_("record type"),
+                                     on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField(_("record id"))
+    viewed_at = models.DateTimeField(_("viewed at"))
+
+    class Meta:
+        ordering = ["-viewed_at", "-id"]
+        verbose_name = _("recently viewed record")
+        verbose_name_plural = _("recently viewed records")
+        constraints = [models.UniqueConstraint(fields=["user", "content_type", "object_id"],
+                                               name="recent_view_unique_record")]
+        indexes = [models.Index(fields=["user", "-viewed_at"], name="recent_view_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id}"

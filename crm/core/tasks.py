@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.db import connections
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task
+from huey.contrib.djhuey import HUEY, db_periodic_task
+from huey.signals import SIGNAL_ERROR
 
 
 def refresh_query_statistics(using: str = "default") -> None:
@@ -25,3 +26,24 @@ def refresh_query_statistics(using: str = "default") -> None:
 @db_periodic_task(crontab(minute="40", hour="3"))
 def refresh_query_statistics_nightly() -> None:
     refresh_query_statistics()
+
+
+@db_periodic_task(crontab())
+def heartbeat() -> None:
+    """Every minute: tells the admin's home page (the task-queue widget) that a worker is running."""
+    from django.utils import timezone
+
+    from crm.core.widgets import HEARTBEAT_KEY
+
+    HUEY.put(HEARTBEAT_KEY, timezone.now())
+
+
+@HUEY.signal(SIGNAL_ERROR)
+def remember_failure(signal, task, exc=None) -> None:
+    """Keeps the last task that failed (a put replaces the one before), for the task-queue widget; the log has
+    every one."""
+    from django.utils import timezone
+
+    from crm.core.widgets import LAST_ERROR_KEY
+
+    HUEY.put(LAST_ERROR_KEY, {"task": task.name, "error": exc.__class__.__name__ if exc else "", "at": timezone.now()})

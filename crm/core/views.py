@@ -42,6 +42,7 @@ from crm.core.pagination import CappedPaginator, with_tiebreak
 from crm.core.panels import render_panels
 from crm.core.parsing import parse_id
 from crm.core.querysets import team_in_scope
+from crm.core.recent import record_view
 from crm.core.search import search_all
 from crm.core.templatetags.crm_tags import attr_of
 
@@ -372,6 +373,11 @@ class DeleteListView(LoginRequiredMixin, generic.View):
 
 class ScopedDetailView(ScopedQuerysetMixin, generic.DetailView):
     detail_fields: list[str] = []
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        record_view(request.user, self.object)  # the home page's "recently viewed"
+        return response
 
     def get_page_flags(self) -> dict:
         """What the page lets the user do; the template and every panel (core/panels.py) read these."""

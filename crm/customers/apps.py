@@ -76,8 +76,8 @@ class CustomersConfig(AppConfig):
         from crm.core.dashboard import register_widget
         from crm.customers import widgets
 
-        register_widget(widgets.DUE_FOLLOW_UPS)
-        register_widget(widgets.BY_STAGE)
+        for widget in widgets.WIDGETS:
+            register_widget(widget)
 
         from crm.customers.services import personal_data
 

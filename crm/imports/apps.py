@@ -17,3 +17,8 @@ class ImportsConfig(AppConfig):
         from crm.audit.registry import register_audit
 
         register_audit(record_types=("imports.importjob",))
+
+        from crm.core.dashboard import register_widget
+        from crm.imports.widgets import IMPORT_JOBS
+
+        register_widget(IMPORT_JOBS)

@@ -12,3 +12,8 @@ class NotificationsConfig(AppConfig):
 
         register_nav(NavItem(_("Outbox"), "notifications:outbox", "envelope", module="system", section="admin",
                              order=75))
+
+        from crm.core.dashboard import register_widget
+        from crm.notifications.widgets import RECENT
+
+        register_widget(RECENT)

@@ -153,7 +153,7 @@ def test_the_due_follow_ups_widget_lists_the_reps_own_due_customers(client_for, 
 def test_the_stage_widget_counts_the_reps_customers_per_stage(client_for, rep, other_rep, hangzhou):
     response = client_for(rep).get("/")
     by_stage = next(w for w in response.context["widgets"] if w.code == "customers.by_stage")
-    stages = {code: count for code, _label, count in customers_by_stage_widget(rep)["stages"]}
+    stages = {code: count for code, _label, count, _colour in customers_by_stage_widget(rep)["stages"]}
     assert sum(stages.values()) == 3  # the rep's three, not the other rep's
     stage = Customer.objects.get(pk=hangzhou["own"].pk).lifecycle_stage
     assert stages[stage] == 3

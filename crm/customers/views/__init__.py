@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import generic
@@ -319,14 +320,21 @@ class ActivityCreateView(ServiceFormMixin, ModulePermissionMixin, generic.Create
     def perform(self, form):
         return services.log_activity(actor=self.request.user, customer=self.customer, data=form.cleaned_data)
 
+    def next_url(self) -> str:
+        """Where the user logged it from (the home page's quick log), if it is a page of this site."""
+        wanted = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        safe = url_has_allowed_host_and_scheme(wanted, allowed_hosts={self.request.get_host()},
+                                               require_https=self.request.is_secure())
+        return wanted if safe and wanted.startswith("/") else ""
+
     def get_success_url(self):
-        return self.customer.get_absolute_url()
+        return self.next_url() or self.customer.get_absolute_url()
 
     def get_success_message(self) -> str:
         return _("Follow-up logged.")
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "customer": self.customer}
+        return {**super().get_context_data(**kwargs), "customer": self.customer, "next": self.next_url()}
 
 
 class TimelineView(ScopedQuerysetMixin, generic.DetailView):
