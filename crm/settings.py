@@ -202,6 +202,7 @@ AXES_CLIENT_IP_CALLABLE = "crm.core.request_context.client_ip"  # the audit trai
 # --- Internationalisation --------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+FORMAT_MODULE_PATH = ["crm.formats"]  # one date format per language (crm/formats/__init__.py)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("CRM_TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
