@@ -28,8 +28,8 @@ def register_dictionaries() -> None:
         ("AAA", "AAA 信用极好", "AAA excellent"), ("AA", "AA 信用优良", "AA very good"),
         ("A", "A 信用较好", "A good"), ("B", "B 信用一般", "B fair"), ("C", "C 信用较差", "C poor")])
     register_kind("follow_up_type", _("Follow-up types"), [
-        ("call", "电话", "Call"), ("visit", "拜访", "Visit"), ("meeting", "会议", "Meeting"),
-        ("email", "邮件", "E-mail"), ("note", "备注", "Note")])
+        ("call", "电话", "Call"), ("visit", "拜访", "Visit"), ("wechat", "微信", "WeChat"),
+        ("meeting", "会议", "Meeting"), ("email", "邮件", "E-mail"), ("note", "备注", "Note")])
     register_kind("release_reason", _("Pool release reasons"), [
         ("no_contact", "长期联系不上", "Cannot be reached"), ("no_need", "暂无需求", "No need now"),
         ("reassign", "工作调整", "Workload change")])

@@ -80,3 +80,30 @@ class ActivityForm(forms.ModelForm):
         self.fields["kind"].choices = dictionary_choices("follow_up_type")
         self.fields["contact"].queryset = customer.contacts.all()
         self.fields["occurred_at"].required = False
+
+
+class ActivityComposerForm(ActivityForm):
+    """The follow-up form inline on the customer's timeline: the type as a row of buttons, the contact the
+    customer's primary one unless chosen, the fields' ids prefixed (``composer-``) so they never clash with
+    another form on the page."""
+
+    kind = forms.ChoiceField(label=_("Type"), widget=forms.RadioSelect(attrs={"class": "btn-check"}))
+    field_order = ["kind", "subject", "content", "contact", "occurred_at", "next_follow_up_at"]
+
+    def __init__(self, *args, customer: Customer, **kwargs):
+        kwargs.setdefault("auto_id", "composer-%s")
+        super().__init__(*args, customer=customer, **kwargs)
+        self.fields["contact"].empty_label = "—"
+        # Styled here, not by crm.js: the composer is swapped in by htmx and must look right at once.
+        for name in ("subject", "content", "occurred_at", "next_follow_up_at"):
+            self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
+        self.fields["contact"].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["subject"].widget.attrs.update({"placeholder": _("What was it about?"), "maxlength": 200})
+        self.fields["content"].widget.attrs.update({"placeholder": _("Notes: what was said, what was agreed"),
+                                                    "rows": 2})
+        if not self.is_bound:
+            choices = self.fields["kind"].choices
+            self.initial.setdefault("kind", "call" if "call" in dict(choices) else next(iter(dict(choices)), ""))
+            primary = customer.contacts.filter(is_primary=True).values_list("pk", flat=True).first()
+            if primary:
+                self.initial.setdefault("contact", primary)

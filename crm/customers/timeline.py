@@ -12,6 +12,10 @@ from crm.audit.models import AuditEvent
 from crm.core.timeline import TimelineEntry
 from crm.customers.models import Activity, Customer
 
+# Bootstrap Icons for the seeded follow-up types; a type an administrator adds shows the generic bubble.
+FOLLOW_UP_ICONS = {"call": "telephone", "visit": "geo-alt", "wechat": "wechat", "meeting": "people",
+                   "email": "envelope", "note": "journal-text"}
+
 
 def activities(customer: Customer, user, before, limit, *, action: str = "view",
                with_content: bool = True) -> list[TimelineEntry]:
@@ -21,7 +25,8 @@ def activities(customer: Customer, user, before, limit, *, action: str = "view",
         rows = rows.filter(occurred_at__lt=before)
     return [
         TimelineEntry(at=a.occurred_at, kind="activity", title=f"{a.get_kind_display()} · {a.subject}",
-                      body=a.content if with_content else "", actor=str(a.created_by or ""), icon="chat-left-text")
+                      body=a.content if with_content else "", actor=str(a.created_by or ""),
+                      icon=FOLLOW_UP_ICONS.get(a.kind, "chat-left-text"))
         for a in rows[:limit]
     ]
 
@@ -32,7 +37,7 @@ def field_changes(customer: Customer, user, before, limit, *, fields: Collection
     without any field outside it (what the page shows of the customer)."""
     events = AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(Customer), object_id=str(customer.pk),
-        action__in=[AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE])
+        action__in=[AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE]).select_related("actor")
     if fields is not None:  # changes of other fields only: not even read
         events = events.filter(Q(action=AuditEvent.Action.CREATE) | Q(changes__has_any_keys=list(fields)))
     if before is not None:
@@ -46,7 +51,8 @@ def field_changes(customer: Customer, user, before, limit, *, fields: Collection
         body = "\n".join(f"{_field_label(name)}: {old or '—'} → {new or '—'}" for name, (old, new) in changes.items()) \
             if event.action == AuditEvent.Action.UPDATE else ""
         entries.append(TimelineEntry(at=event.created_at, kind="change", title=event.get_action_display(),
-                                     body=body, actor=event.actor_name, icon="pencil"))
+                                     body=body, actor=str(event.actor) if event.actor else event.actor_name,
+                                     icon="pencil"))  # by name; the login stays for a user since deleted
     return entries
 
 

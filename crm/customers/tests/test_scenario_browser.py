@@ -35,13 +35,14 @@ def test_a_customer_from_creation_to_the_other_reps_claim_from_the_pool(org, pag
     page.wait_for_url(detail_url)
     assert page.locator("#contacts").get_by_text("139****0001").is_visible()
 
-    page.click("#log-activity")
-    page.select_option("#id_kind", "call")
-    page.fill("#id_subject", "首次电话沟通")
+    # The call is logged from the timeline's composer, without leaving the page.
+    page.click("label[for=composer-kind_0]")  # 电话
+    page.fill("#composer-subject", "首次电话沟通")
     soon = (timezone.localtime() + datetime.timedelta(days=30)).strftime("%Y-%m-%dT10:00")
-    page.fill("#id_next_follow_up_at", soon)  # within the bound of five years
-    page.click("#save")
-    page.wait_for_url(detail_url)
+    page.fill("#composer-next_follow_up_at", soon)  # within the bound of five years
+    page.click("#composer-save")
+    page.locator("#composer-saved").wait_for()
+    assert page.url == detail_url
     assert page.locator("#timeline").get_by_text("首次电话沟通").is_visible()
 
     # Found by the pinyin initials of its name (钱江智造 → qjzz) and opened from the search.

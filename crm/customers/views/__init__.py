@@ -13,6 +13,7 @@ from django.views import generic
 
 from crm.accounts.models import User
 from crm.core.errors import DomainError
+from crm.core.fieldperms import visible_field_values
 from crm.core.forms import changed_values
 from crm.core.parsing import parse_datetime_param, parse_id, parse_ids
 from crm.core.querysets import NOT_LOADED, load_many_values, loaded_values
@@ -30,7 +31,7 @@ from crm.core.views import (
 )
 from crm.customers import services
 from crm.customers.filtersets import CustomerFilterSet
-from crm.customers.forms import ActivityForm, ContactForm, CustomerForm
+from crm.customers.forms import ActivityComposerForm, ActivityForm, ContactForm, CustomerForm
 from crm.customers.models import Contact, Customer, Tag
 from crm.customers.services.bulk import BULK_ACTIONS, bulk_update_customers
 
@@ -190,8 +191,23 @@ class CustomerDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs):
         entries, cursor = self.timeline()
-        return {**super().get_context_data(**kwargs), "entries": entries, "cursor": cursor,
-                "tags": self.object.tags.all(), "collaborators": self.object.collaborators.all()}
+        context = super().get_context_data(**kwargs)
+        composer = None
+        if context["can_edit"] and not context.get("pool_preview"):
+            composer = ActivityComposerForm(customer=self.object)
+        return {**context, "entries": entries, "cursor": cursor, "composer": composer, "customer": self.object,
+                **summary_context(self.request.user, self.object, self.detail_fields),
+                "collaborators": self.object.collaborators.all()}
+
+
+# The key facts at the top of a customer's page, of those the page shows (a pool preview shows fewer).
+SUMMARY_FIELDS = ["number", "lifecycle_stage", "level", "owner", "phone", "email", "city", "last_follow_up_at",
+                  "next_follow_up_at"]
+
+
+def summary_context(user, customer: Customer, shown: list[str]) -> dict:
+    wanted = [name for name in SUMMARY_FIELDS if name in shown]
+    return {"facts": visible_field_values(user, customer, wanted), "tags": customer.tags.all(), "now": timezone.now()}
 
 
 class CustomerCreateView(ScopedCreateView):
@@ -300,7 +316,9 @@ class ContactRevealView(ModulePermissionMixin, generic.View):
     def get(self, request, pk):
         contact = get_object_or_404(Contact.objects.visible_to(request.user, "unmask"), pk=pk)
         values = services.reveal_contact(actor=request.user, contact=contact)
-        return render(request, "customers/_contact_row.html", {"contact": contact, "revealed": values})
+        can_edit = Contact.objects.visible_to(request.user, "edit").filter(pk=contact.pk).exists()
+        return render(request, "customers/_contact_row.html", {"contact": contact, "revealed": values,
+                                                               "can_edit": can_edit, "can_unmask": True})
 
 
 class ActivityCreateView(ServiceFormMixin, ModulePermissionMixin, generic.CreateView):
@@ -314,11 +332,29 @@ class ActivityCreateView(ServiceFormMixin, ModulePermissionMixin, generic.Create
     def load(self, request, *args, **kwargs):
         self.customer = get_object_or_404(Customer.objects.visible_to(request.user, "edit"), pk=kwargs["pk"])
 
+    def get_form_class(self):
+        return ActivityComposerForm if self.request.htmx else ActivityForm
+
+    def get_template_names(self):
+        return ["customers/_activity_composer.html"] if self.request.htmx else [self.template_name]
+
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "customer": self.customer}
 
     def perform(self, form):
         return services.log_activity(actor=self.request.user, customer=self.customer, data=form.cleaned_data)
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if not self.request.htmx or response.status_code != 302:
+            return response
+        # The composer logged it: a fresh composer, the timeline's first page and the key facts (last and next
+        # follow-up moved) replace the old ones in place.
+        entries, cursor = timeline_page(self.customer, self.request.user)
+        return render(self.request, "customers/_activity_composer.html", {
+            "customer": self.customer, "form": ActivityComposerForm(customer=self.customer), "saved": True,
+            "object": self.customer, "entries": entries, "cursor": cursor, "pool_preview": False,
+            **summary_context(self.request.user, self.customer, CustomerDetailView.detail_fields)})
 
     def next_url(self) -> str:
         """Where the user logged it from (the home page's quick log), if it is a page of this site."""
@@ -331,7 +367,7 @@ class ActivityCreateView(ServiceFormMixin, ModulePermissionMixin, generic.Create
         return self.next_url() or self.customer.get_absolute_url()
 
     def get_success_message(self) -> str:
-        return _("Follow-up logged.")
+        return "" if self.request.htmx else _("Follow-up logged.")  # the composer says it in place
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "customer": self.customer, "next": self.next_url()}

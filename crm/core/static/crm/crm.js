@@ -4,6 +4,7 @@
 // Gives plain Django form widgets Bootstrap's look, on first load and after htmx swaps.
 function styleForms(root) {
   root.querySelectorAll("input, select, textarea").forEach(function (el) {
+    if (el.classList.contains("btn-check")) return;  // a radio drawn as a button (the follow-up composer's types)
     if (el.type === "checkbox" || el.type === "radio") { el.classList.add("form-check-input"); return; }
     if (el.type === "hidden" || el.type === "submit") return;
     el.classList.add(el.tagName === "SELECT" ? "form-select" : "form-control");
@@ -30,7 +31,9 @@ function enhance(root) {
 }
 
 document.addEventListener("DOMContentLoaded", function () { enhance(document); });
-document.addEventListener("htmx:afterSwap", function (event) { enhance(event.target); });
+// htmx:load fires on every element htmx adds (an outerHTML swap's new element, out-of-band swaps too), where
+// afterSwap names the target, which an outerHTML swap has just removed.
+document.addEventListener("htmx:load", function (event) { enhance(event.target); });
 
 // <form data-confirm="Question?">: asks before submitting; Cancel submits nothing.
 document.addEventListener("submit", function (event) {
@@ -45,6 +48,18 @@ document.addEventListener("click", function (event) {
     document.querySelectorAll('input[type=checkbox][name="' + all.dataset.selectAll + '"]').forEach(function (box) {
       box.checked = all.checked;
     });
+  }
+  // <button data-compose-contact="7">: the record page's composer, with that contact chosen, ready to type
+  // (on a phone its tab is shown first).
+  var compose = event.target.closest("[data-compose-contact]");
+  if (compose) {
+    var select = document.getElementById("composer-contact");
+    var tab = document.getElementById("tab-timeline");
+    if (select) {
+      select.value = compose.dataset.composeContact;
+      if (tab && tab.offsetParent !== null && window.bootstrap) window.bootstrap.Tab.getOrCreateInstance(tab).show();
+      document.getElementById("composer-subject").focus();
+    }
   }
   // <a href="fallback" data-history-back>: goes back where the user came from, else follows the link.
   var back = event.target.closest("a[data-history-back]");
