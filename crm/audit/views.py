@@ -2,11 +2,12 @@ from django.views import generic
 
 from crm.audit.filtersets import AuditEventFilterSet
 from crm.audit.models import AuditEvent
+from crm.audit.presenting import present_events
 from crm.core.views import ModulePermissionMixin
 
 
 class AuditEventListView(ModulePermissionMixin, generic.ListView):
-    """The audit viewer, for administrators."""
+    """The audit viewer, for administrators: each event in words (crm.audit.presenting), 50 to a page."""
 
     module = "system"
     template_name = "audit/event_list.html"
@@ -21,4 +22,5 @@ class AuditEventListView(ModulePermissionMixin, generic.ListView):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
-        return {**context, "filterset": self.filterset, "query_without_page": query.urlencode()}
+        return {**context, "filterset": self.filterset, "query_without_page": query.urlencode(),
+                "events": present_events(list(context["object_list"]), self.request.user)}
