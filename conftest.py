@@ -152,6 +152,34 @@ def screenshot(request):
     return take
 
 
+# Runs axe-core in the page and keeps what a keyboard or screen-reader user would be blocked by.
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  return result.violations.filter(v => v.impact === "serious" || v.impact === "critical").map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary || ""})),
+  }));
+}"""
+
+
+@pytest.fixture
+def axe_violations(live_server):
+    """axe_violations(page) -> the serious and critical WCAG violations axe-core (npm, served only by the test
+    settings) finds in the page as it is now: [{"id", "impact", "help", "page", "nodes": [{"target", "summary"}]}].
+    ``tests_support.describe_axe_violations`` turns them into a readable failure message."""
+
+    def run(browser_page) -> list[dict]:
+        if not browser_page.evaluate("typeof window.axe !== 'undefined'"):
+            browser_page.add_script_tag(url=f"{live_server.url}/static/vendor/axe-core/axe.min.js")
+        found = browser_page.evaluate(AXE_RUN)
+        where = browser_page.url.removeprefix(live_server.url)
+        width = browser_page.viewport_size["width"] if browser_page.viewport_size else "?"
+        language = browser_page.evaluate("document.documentElement.lang")
+        return [{**violation, "page": f"{where} ({language}, {width}px)"} for violation in found]
+
+    return run
+
+
 # --- A real SMTP server for mail tests -----------------------------------------------------------------
 
 class Inbox:

@@ -18,3 +18,6 @@ ROOT_URLCONF = "crm.testing_app.root_urls"
 # axe-core (an npm package of its own) for the browser suite's accessibility checks: served to the test pages
 # as a same-origin file, so the Content-Security-Policy lets it run, and never shipped in production.
 STATICFILES_DIRS = [*STATICFILES_DIRS, ("vendor/axe-core", NODE_MODULES / "axe-core")]  # noqa: F405
+# The live server answers /static/ from STATIC_ROOT (collected by `make install` with the production list, so
+# without axe-core) and hands what is not there to the app: WhiteNoise then finds it through the finders.
+WHITENOISE_USE_FINDERS = True

@@ -141,5 +141,15 @@ class FilterSet(BoundedFilterSet):
             data = kept
         super().__init__(data, *args, **kwargs)
 
+    @property
+    def form(self):
+        form = super().form
+        # A list shows its filters as bare selects and boxes, without <label>s (the blank choice says what each
+        # one is): the filter's label becomes its accessible name, so a screen reader says "Level", not "select".
+        for field in form.fields.values():
+            if field.label:
+                field.widget.attrs.setdefault("aria-label", str(field.label))
+        return form
+
     # filter name -> the lookup paths its method reads (see above)
     method_reads: dict[str, tuple[str, ...]] = {}

@@ -517,6 +517,7 @@ class SearchView(LoginRequiredMixin, generic.TemplateView):
         context["q"] = query
         context["results"] = search_all(self.request.user, query)
         context["has_hits"] = any(hits for _provider, hits in context["results"])
+        context["dropdown"] = bool(getattr(self.request, "htmx", False))
         return context
 
 

@@ -68,3 +68,80 @@ document.addEventListener("click", function (event) {
     window.history.back();
   }
 });
+
+// The top bar's search box is a combobox (WAI-ARIA's pattern with a listbox popup): htmx fills
+// #search-dropdown with a role=listbox of role=option links; ↑/↓ move the active option (aria-activedescendant,
+// focus stays in the box so typing goes on), Enter opens it, Escape or a click elsewhere closes the list. Enter
+// with no active option submits the form: the full search page.
+function searchBox() { return document.getElementById("global-search"); }
+
+function searchOptions() {
+  return Array.prototype.slice.call(document.querySelectorAll("#search-dropdown [role=option]"));
+}
+
+function setActiveOption(option) {
+  var box = searchBox();
+  searchOptions().forEach(function (el) { el.setAttribute("aria-selected", el === option ? "true" : "false"); });
+  if (option) {
+    box.setAttribute("aria-activedescendant", option.id);
+    option.scrollIntoView({ block: "nearest" });
+  } else {
+    box.removeAttribute("aria-activedescendant");
+  }
+}
+
+function closeSearchDropdown() {
+  var box = searchBox(), dropdown = document.getElementById("search-dropdown");
+  if (!box || !dropdown) return;
+  dropdown.replaceChildren();
+  box.setAttribute("aria-expanded", "false");
+  box.removeAttribute("aria-activedescendant");
+}
+
+document.addEventListener("htmx:afterSwap", function (event) {
+  if (event.target.id !== "search-dropdown") return;
+  var box = searchBox();
+  // A late answer for a box the user has left or emptied opens nothing.
+  if (document.activeElement !== box || !box.value.trim()) { closeSearchDropdown(); return; }
+  box.setAttribute("aria-expanded", searchOptions().length ? "true" : "false");
+  box.removeAttribute("aria-activedescendant");
+});
+
+document.addEventListener("keydown", function (event) {
+  var box = searchBox();
+  if (!box) return;
+  if (event.target === box) {
+    var options = searchOptions();
+    var active = document.getElementById(box.getAttribute("aria-activedescendant") || "");
+    var index = options.indexOf(active);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!options.length) return;
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      // From nothing, ↓ takes the first option and ↑ the last; past either end the box itself is active again.
+      var next = index === -1 ? (step === 1 ? 0 : options.length - 1) : index + step;
+      setActiveOption(options[next] || null);
+    } else if (event.key === "Enter" && index !== -1) {
+      event.preventDefault();
+      window.location.assign(active.href);
+    } else if (event.key === "Escape" && box.getAttribute("aria-expanded") === "true") {
+      // The first Escape closes the list and keeps the text; a second one lets the browser clear the box.
+      event.preventDefault();
+      closeSearchDropdown();
+    }
+    return;
+  }
+  // "/" anywhere but in a field jumps to the search box, as on many sites.
+  if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+  var target = event.target;
+  if (target.closest && target.closest("input, textarea, select, [contenteditable]:not([contenteditable=false])")) {
+    return;
+  }
+  event.preventDefault();
+  box.focus();
+  box.select();
+});
+
+document.addEventListener("click", function (event) {
+  if (!event.target.closest || !event.target.closest("#global-search-form")) closeSearchDropdown();
+});
