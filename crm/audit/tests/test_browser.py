@@ -8,11 +8,11 @@ import pytest
 from crm.audit.models import AuditEvent
 from crm.audit.tests.varied import write_varied_events
 from crm.imports import services as imports
-from tests_support import DEMO_PASSWORD
+from tests_support import SCREEN_SIZES as SIZES
+from tests_support import signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 HEADING = {"zh-CN": "审计日志", "en-US": "Audit trail"}
 
 
@@ -26,15 +26,8 @@ def run_import(actor, job):
 @pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
 def test_the_viewer_fits_the_screen_and_opens_a_long_value(org, chromium, live_server, locale, size, screenshot):
     trail = write_varied_events(org, run_import)
-    context = chromium.new_context(locale=locale, viewport=SIZES[size])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
+    context, page = signed_in(chromium, live_server, "admin", locale=locale, size=size)
     try:
-        page.goto(f"{live_server.url}/login/")
-        page.fill("input[name=username]", "admin")
-        page.fill("input[name=password]", DEMO_PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
         page.goto(f"{live_server.url}/audit/")
         assert page.get_by_role("heading", name=HEADING[locale]).is_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]

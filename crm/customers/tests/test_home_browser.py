@@ -11,25 +11,13 @@ from django.utils import timezone
 from crm.customers.models import Activity, Customer
 from crm.customers.services import create_customer, log_activity
 from crm.customers.services.pool import release_to_pool
-from tests_support import DEMO_PASSWORD
+from tests_support import SCREEN_SIZES as SIZES
+from tests_support import signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 TEXT = {"zh-CN": {"log": "写跟进", "save": "保存", "overdue": "已逾期", "logged": "跟进记录已保存。"},
         "en-US": {"log": "Log a follow-up", "save": "Save", "overdue": "Overdue", "logged": "Follow-up logged."}}
-
-
-def signed_in(chromium, live_server, locale, size, username):
-    context = chromium.new_context(locale=locale, viewport=SIZES[size])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    return context, page
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
@@ -39,7 +27,7 @@ def test_a_rep_logs_a_due_follow_up_from_the_home_page_in_one_step(org, chromium
     rep = org["sales1"]
     due = create_customer(actor=rep, data={"name": "杭州逾期未跟进科技"})
     Customer.objects.filter(pk=due.pk).update(next_follow_up_at=timezone.now() - dt.timedelta(hours=3))
-    context, page = signed_in(chromium, live_server, locale, size, "sales1")
+    context, page = signed_in(chromium, live_server, "sales1", locale=locale, size=size)
     try:
         widget = page.locator("[data-widget='customers.due_follow_ups']")
         row = widget.locator(f"[data-customer='{due.pk}']")
@@ -75,7 +63,7 @@ def test_a_manager_sees_the_team_charts(org, chromium, live_server, locale, size
         Customer.objects.filter(pk=customer.pk).update(next_follow_up_at=timezone.now() - dt.timedelta(days=1))
     release_to_pool(actor=org["sales2"], customer=create_customer(actor=org["sales2"], data={"name": "放弃的客户"}),
                     reason="no_need")
-    context, page = signed_in(chromium, live_server, locale, size, "manager")
+    context, page = signed_in(chromium, live_server, "manager", locale=locale, size=size)
     try:
         for code in ("customers.team_activity", "customers.team_overdue", "customers.team_stages",
                      "customers.pool_flow"):

@@ -8,11 +8,10 @@ import pytest
 
 from crm.customers.models import Activity
 from crm.customers.services import create_contact, create_customer
-from tests_support import DEMO_PASSWORD
+from tests_support import signed_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SIZES = {"desktop": {"width": 1440, "height": 900}, "phone": {"width": 390, "height": 844}}
 TEXT = {"zh-CN": {"related": "相关", "details": "详情", "logged": "跟进记录已保存。", "wechat": "微信"},
         "en-US": {"related": "Related", "details": "Details", "logged": "Follow-up logged.", "wechat": "WeChat"}}
 
@@ -25,14 +24,7 @@ def test_a_rep_logs_a_wechat_follow_up_with_a_contact_without_leaving_the_page(o
     customer = create_customer(actor=rep, data={"name": "宁波港城物流", "phone": "0574-87654321", "owner": rep})
     create_contact(actor=rep, customer=customer, data={"name": "周敏", "mobile": "13900001111", "is_primary": True})
     colleague = create_contact(actor=rep, customer=customer, data={"name": "吴刚", "mobile": "13900002222"})
-    context = chromium.new_context(locale=locale, viewport=SIZES[size])
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/login/")
-    page.fill("input[name=username]", "sales1")
-    page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    context, page = signed_in(chromium, live_server, "sales1", locale=locale, size=size)
     page.goto(f"{live_server.url}{customer.get_absolute_url()}")
     text = TEXT[locale]
 
