@@ -113,8 +113,8 @@ def test_the_page_reads_in_chinese(client_for, admin_user, trail):
     rows = rows_of(page)
     update = rows[event("update", object_id=str(customer.pk)).pk]
     assert "修改" in update and "王经理" in update
-    assert "行业 : 信息技术 → 金融" in update and "级别 : 普通客户 → 重要客户" in update
-    assert "负责人 : 张伟 → 李娜" in update and "生命周期阶段 : 潜在 → 活跃" in update
+    assert "行业 ： 信息技术 → 金融" in update and "级别 ： 普通客户 → 重要客户" in update
+    assert "负责人 ： 张伟 → 李娜" in update and "生命周期阶段 ： 潜在 → 活跃" in update
     assert "否 → 是" in update
     assert "从公海领取" in rows[event("pool_claim").pk]
     # The summaries carry the numbers and today's names (their sentences are translated with the catalogue).
