@@ -119,6 +119,16 @@ def _field(model: type[models.Model] | None, name: str) -> models.Field | models
         return None
 
 
+def _in_field_order(model: type[models.Model] | None, values: dict[str, Any]) -> list[tuple[str, Any]]:
+    """``values``' items in the order the model declares its fields, the record's own values before its
+    relations (owner, department: inherited, so declared first), names it does not know last, by name. The stored
+    JSON's own order is no order: PostgreSQL's jsonb keeps keys sorted by length, SQLite as written."""
+    fields = model._meta.get_fields() if model is not None else []
+    declared = {field.name: (field.is_relation, i) for i, field in enumerate(fields)}
+    unknown = (True, len(declared))
+    return sorted(values.items(), key=lambda item: (declared.get(item[0], unknown), str(item[0])))
+
+
 def _label(model: type[models.Model] | None, name: str) -> str:
     found = _field(model, name)
     if isinstance(found, models.Field):
@@ -321,7 +331,7 @@ class _Presenter:
 
     def rows(self, changes: dict[str, Any], model: type[models.Model] | None, *, creation: bool = False) -> list[Row]:
         rows: list[tuple[bool, Row]] = []  # (after the record's own values?, row)
-        for name, change in changes.items():
+        for name, change in _in_field_order(model, changes):
             found = _field(model, name)
             if creation and isinstance(found, models.Field) and found.primary_key:
                 continue  # the record's id: the record column names it already
@@ -386,7 +396,7 @@ class _Presenter:
     def filters(self, filters: dict[str, Any], model: type[models.Model] | None) -> str:
         """"Industry = Finance, Owner = 张伟": a list's query parameters named by the model's fields."""
         parts = []
-        for name, value in filters.items():
+        for name, value in _in_field_order(model, filters):
             found = _field(model, name)
             label = _("Search") if name == "q" else _label(model, name)
             values = value if isinstance(value, list) else [value]
