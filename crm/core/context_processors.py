@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from crm.core.navigation import nav_for
+from crm.core.undo import take_undo_offer
 
 
 def shell(request):
@@ -16,4 +17,6 @@ def shell(request):
         "nav_main": nav_main,
         "nav_admin": nav_admin,
         "nav_active_url": max(matches, key=len, default=""),
+        # Called (and so taken) only by a template that prints it: base.html, once.
+        "undo_offer": lambda: take_undo_offer(request),
     }

@@ -386,6 +386,7 @@ class CappedPaginator(Paginator):
         **kwargs,
     ):
         self.cap = count_cap() if cap is None else cap
+        self.exact: int | None = None  # set by count_exactly()
         self.plan: ListPlan | None = None
         # ?after= names the row the page starts after (see Cursor); a token this list did not write is ignored
         # here and answered by the API as an invalid cursor (``cursor_refused``).
@@ -406,11 +407,19 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return min(self._counted, self.cap)
+        return self.exact if self.exact is not None else min(self._counted, self.cap)
 
     @property
     def count_capped(self) -> bool:
-        return self._counted > self.cap
+        return self.exact is None and self._counted > self.cap
+
+    def count_exactly(self) -> None:
+        """Counts every row, past the cap: what "500+" stands for, when the user asks (a full count of a rep's
+        170,000 customers is a scan of their scope: worth it once, not on every page). Call before page()."""
+        if self.count_capped and isinstance(self.object_list, QuerySet):
+            self.exact = self.object_list.order_by().count()
+            for name in ("count", "num_pages"):
+                self.__dict__.pop(name, None)
 
     @property
     def count_label(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import os
 import sys
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from functools import cached_property, partialmethod
 from typing import TYPE_CHECKING, Any, cast
 
@@ -23,6 +23,7 @@ from django.utils.functional import Promise
 from django.utils.html import conditional_escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.timezone import template_localtime  # type: ignore[attr-defined]  # not in the stubs
 from django.utils.translation import gettext as _
 from django.views import generic
@@ -126,6 +127,10 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
     column_labels: dict[str, str | Promise] = {}
     sortable: Collection[str] = ()
     default_sort: str = ""  # "" = the model's Meta.ordering
+    # Below 768 px each row is a card (core/list/page.html): the first column is its title, then these columns,
+    # each with its label, shown on the card even when the user's table leaves them out. Empty: the first four
+    # columns the table shows.
+    card_columns: Sequence[str] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -144,8 +149,13 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
     def get_paginator(self, queryset, per_page, orphans=0, allow_empty_first_page=True, **kwargs):
         # ?after= (the next link's cursor) starts the page after the last row of the one before; a stale or
         # edited cursor is ignored and the page number counts from the top.
-        return super().get_paginator(queryset, per_page, orphans=orphans, allow_empty_first_page=allow_empty_first_page,
-                                     after=self.request.GET.get("after") or None, **kwargs)
+        paginator = super().get_paginator(queryset, per_page, orphans=orphans,
+                                          allow_empty_first_page=allow_empty_first_page,
+                                          after=self.request.GET.get("after") or None, **kwargs)
+        # ?count=exact: the "500+" link asks for the whole count, once (it is not kept in the page links).
+        if self.request.GET.get("count") == "exact" and isinstance(paginator, CappedPaginator):
+            paginator.count_exactly()
+        return paginator
 
     def get_queryset(self):
         queryset = super().get_queryset()
@@ -246,18 +256,29 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
         context = super().get_context_data(**kwargs)
         context["filterset"] = getattr(self, "filterset", None)
         query = self.request.GET.copy()
-        query.pop("page", None)
-        query.pop("after", None)
+        for name in ("page", "after", "count"):
+            query.pop(name, None)
         context["query_without_page"] = query.urlencode()
         query.pop("view", None)
         columns = self.get_columns()
+        cards = self.get_card_columns(columns)
+        printed_columns = columns + [name for name in cards if name not in columns]
+        layout = [self._cell_layout(index, name, name in columns, name in cards)
+                  for index, name in enumerate(printed_columns)]
         page_rows = list(context["object_list"])
-        self.prepare_rows(page_rows, columns)
-        context["rows"] = [(obj, Cells(self.render_cell(obj, name) for name in columns)) for obj in page_rows]
+        self.prepare_rows(page_rows, printed_columns)
+        context["rows"] = [(obj, Cells((self.render_cell(obj, name) for name in printed_columns), layout))
+                           for obj in page_rows]
         context.update(
             columns=[(name, self.column_label(name)) for name in columns],
+            head=[(name, self.column_label(name), "" if name in columns else "d-md-none")
+                  for name in printed_columns],
             all_columns=[(name, self.column_label(name), name in columns) for name in self.offered_columns()],
-            sortable={name for name in self.sortable if name not in self.unsortable_columns},
+            sortable=(sortable := [name for name in self.offered_columns() if name in self.sortable
+                                   and name not in self.unsortable_columns]),
+            sort_choices=self.sort_choices(sortable),
+            active_filters=sum(1 for name in (self.filterset.filters if getattr(self, "filterset", None) else ())
+                               if name != "q" and any(self.request.GET.getlist(name))),
             sort=self.get_sort(),
             list_key=self.list_key,
             current_view=self.current_view,
@@ -267,6 +288,31 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
             team_filters=self.team_filters(),
         )
         return context
+
+    def sort_choices(self, sortable: list[str]) -> list[tuple[str, str]]:
+        """The sort picker's options (a phone's cards have no header to click): each sortable column both ways."""
+        choices = [("", _("Default order"))]
+        for name in sortable:
+            label = capfirst(self.column_label(name))
+            choices += [(name, f"{label} ↑"), (f"-{name}", f"{label} ↓")]
+        return choices
+
+    def get_card_columns(self, columns: list[str]) -> list[str]:
+        """The columns a phone's card shows under its title (``card_columns``, minus what the role may not read)."""
+        if not self.card_columns:
+            return columns[1:4]
+        title = columns[0] if columns else ""
+        return [name for name in self.card_columns if name not in self.hidden_columns and name != title]
+
+    def _cell_layout(self, index: int, name: str, in_table: bool, on_card: bool) -> str:
+        """A column's ``<td>`` attributes: the first is the card's title; a card field carries its label (the
+        card prints it before the value); the rest are hidden on a phone, a card-only one on a wide screen."""
+        if index == 0:
+            return ' class="crm-card-title"'
+        if not on_card:
+            return ' class="crm-card-hide"'
+        label = conditional_escape(capfirst(self.column_label(name)))
+        return f' data-label="{label}"' if in_table else f' class="d-md-none" data-label="{label}"'
 
     def team_filters(self) -> dict[str, Any] | None:
         """The owner and department pickers of the list's filter form (core/list/_team_filters.html), for a user
@@ -281,7 +327,8 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
         users, departments = team
         return {"users": users if "owner" in filterset.filters else None,
                 "departments": departments if "department" in filterset.filters else None,
-                "owner": self.request.GET.get("owner", ""), "department": self.request.GET.get("department", "")}
+                "owner": self.request.GET.get("owner", ""), "department": self.request.GET.get("department", ""),
+                "me": str(self.request.user.pk)}
 
 
 class ListExportMixin(_ModelViewBase):
@@ -317,6 +364,23 @@ class ListExportMixin(_ModelViewBase):
         return render(self.request, "core/export_error.html", status=400, context={
             "message": message, "field_errors": field_errors,
             "back_url": f"{back}?{query.urlencode()}" if query else back})
+
+
+CONFIRM_SAMPLE = 10
+
+
+def confirm_bulk_action(request, *, question: str, explanation: str, confirm_label: str, names: Sequence[str],
+                        selected: int, back: str) -> HttpResponse:
+    """The page that asks before a destructive bulk action (core/list/bulk_confirm.html): how many of the
+    ``selected`` records it will change (``names``, the ones the user may change; the first few listed) and what
+    happens to them. Confirming posts the same form again with ``confirmed=1``."""
+    fields = [(name, value) for name in request.POST if name not in ("csrfmiddlewaretoken", "confirmed")
+              for value in request.POST.getlist(name)]
+    return render(request, "core/list/bulk_confirm.html", {
+        "question": question, "explanation": explanation, "confirm_label": confirm_label,
+        "action_url": request.path, "fields": fields, "back": back, "count": len(names),
+        "sample": names[:CONFIRM_SAMPLE], "more": max(0, len(names) - CONFIRM_SAMPLE),
+        "skipped": max(0, selected - len(names))})
 
 
 def _back_to_list(request, fallback: str = "/") -> str:
@@ -381,9 +445,17 @@ class ScopedDetailView(ScopedQuerysetMixin, generic.DetailView):
 
     def get_page_flags(self) -> dict:
         """What the page lets the user do; the template and every panel (core/panels.py) read these."""
+        return {"can_edit": self.may("edit"), "can_delete": self.may("delete")}
+
+    def may(self, action: str) -> bool:
+        """Whether the user may ``action`` this record: the module permission and the record inside that
+        action's scope (a role may see its department's records but change only its own: no Edit button that
+        answers 404)."""
         user = _signed_in(self.request.user)
-        return {"can_edit": user.has_module_perm(self.get_module(), "edit"),
-                "can_delete": user.has_module_perm(self.get_module(), "delete")}
+        if not user.has_module_perm(self.get_module(), action):
+            return False
+        model: type[ScopedModel] = self.model
+        return model.objects.visible_to(user, action).filter(pk=self.object.pk).exists()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -622,9 +694,15 @@ class Cells(list):
     each cell costs more than building it); ``{% for cell in cells %}`` still works for a row that needs its own
     markup."""
 
+    def __init__(self, cells: Iterable[str] = (), layout: Sequence[str] = ()):
+        super().__init__(cells)
+        self.layout = layout  # each cell's <td> attributes (ScopedListView._cell_layout), already escaped
+
     @property
     def html(self) -> str:
-        return mark_safe("".join(f"<td>{conditional_escape(cell)}</td>" for cell in self))  # a plain str is escaped
+        attributes = list(self.layout) + [""] * (len(self) - len(self.layout))
+        return mark_safe("".join(f"<td{attrs}>{conditional_escape(cell)}</td>"  # a plain str is escaped
+                                 for attrs, cell in zip(attributes, self, strict=True)))
 
 
 def printed(value: Any) -> str:

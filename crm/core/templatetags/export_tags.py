@@ -19,7 +19,7 @@ def export_menu(context, module: str, url_name: str, related_url_name: str = "",
     if not request.user.has_module_perm(module, "export"):
         return {"show": False}
     query = request.GET.copy()
-    for key in ("page", "format"):
+    for key in ("page", "after", "count", "format"):
         query.pop(key, None)
     prefix = f"{query.urlencode()}&" if query else ""
 

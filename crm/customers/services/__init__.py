@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
@@ -181,10 +182,19 @@ def _require_recycle_bin_admin(actor: User) -> None:
                           code="permission_denied")
 
 
+# How long whoever deleted a customer may take it back themselves (the list's "Undo"); after that, or for anyone
+# else, restoring is the administrators' work in the recycle bin.
+UNDO_WINDOW = datetime.timedelta(minutes=30)
+
+
 @transaction.atomic
 def restore_customer(*, actor: User, customer: Customer) -> Customer:
-    _require_recycle_bin_admin(actor)
     lock_for_update(customer)  # a merge meanwhile sets merged_into: read it as it is now
+    if customer.deleted_at is None:
+        raise DomainError(_("This customer is not in the recycle bin."))
+    undoing = customer.deleted_by_id == actor.pk and customer.deleted_at >= timezone.now() - UNDO_WINDOW
+    if not undoing:
+        _require_recycle_bin_admin(actor)
     if customer.merged_into_id:
         raise DomainError(_("This customer was merged into another one and cannot be restored."))
     customer.deleted_at, customer.deleted_by = None, None

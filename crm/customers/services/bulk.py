@@ -15,8 +15,10 @@ from crm.core.errors import DomainError
 from crm.customers import services
 from crm.customers.models import Customer, Tag
 
-# action -> the permission it needs on each record
-BULK_ACTIONS = {"assign": "assign", "tag": "edit", "untag": "edit", "pool": "pool", "delete": "delete"}
+# action -> the permission it needs on each record. "restore" takes deleted customers back out of the recycle bin
+# (the list's Undo after a bulk delete): whoever deleted them, for UNDO_WINDOW, or an administrator.
+BULK_ACTIONS = {"assign": "assign", "tag": "edit", "untag": "edit", "pool": "pool", "delete": "delete",
+                "restore": "delete"}
 MAX_SELECTION = 1000
 
 
@@ -43,12 +45,14 @@ def _perform(action: str, *, actor: User, customer: Customer, owner: User | None
         release_to_pool(actor=actor, customer=customer, reason=reason)
     elif action == "delete":
         services.delete_customer(actor=actor, customer=customer)
+    elif action == "restore":
+        services.restore_customer(actor=actor, customer=customer)
 
 
-def bulk_update_customers(*, actor: User, action: str, ids: list[int], owner: User | None = None,
-                          tag_names: list[str] | None = None, reason: str = "") -> BulkResult:
-    """Applies one action to each selected customer the actor may act on; every record is its own
-    transaction and its own audit row, and a refusal of one does not stop the others."""
+def validate_bulk_request(*, actor: User, action: str, ids: list[int], owner: User | None = None,
+                          tag_names: list[str] | None = None, reason: str = "") -> None:
+    """Refuses, with the field to blame, a request no record could be changed by: checked before a
+    confirmation is asked for, and again when the action runs."""
     if action not in BULK_ACTIONS:
         raise DomainError(_("Unknown bulk action."), field="action")
     if not ids:
@@ -64,10 +68,22 @@ def bulk_update_customers(*, actor: User, action: str, ids: list[int], owner: Us
     if not actor.has_module_perm("customers", BULK_ACTIONS[action]):
         raise DomainError(_("Your role may not do this."), code="permission_denied")
 
+
+def bulk_selection(*, actor: User, action: str, ids: list[int]):
+    """The selected customers the actor may apply ``action`` to (their scope for its permission)."""
+    rows = Customer.all_objects.filter(deleted_at__isnull=False) if action == "restore" else Customer.objects.all()
+    return rows.visible_to(actor, BULK_ACTIONS[action]).filter(pk__in=ids)
+
+
+def bulk_update_customers(*, actor: User, action: str, ids: list[int], owner: User | None = None,
+                          tag_names: list[str] | None = None, reason: str = "") -> BulkResult:
+    """Applies one action to each selected customer the actor may act on; every record is its own
+    transaction and its own audit row, and a refusal of one does not stop the others."""
+    validate_bulk_request(actor=actor, action=action, ids=ids, owner=owner, tag_names=tag_names, reason=reason)
     tags = services.tags_by_name(tag_names or []) if action == "tag" else list(
         Tag.objects.filter(name__in=[name.strip() for name in tag_names or []]))
-    allowed = {c.pk: c for c in Customer.objects.visible_to(actor, BULK_ACTIONS[action])
-               .filter(pk__in=ids).prefetch_related("tags", "collaborators")}
+    allowed = {c.pk: c for c in bulk_selection(actor=actor, action=action, ids=ids)
+               .prefetch_related("tags", "collaborators")}
     result = BulkResult()
     for pk in dict.fromkeys(ids):
         customer = allowed.get(pk)

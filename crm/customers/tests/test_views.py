@@ -30,7 +30,7 @@ def test_list_cells_are_markup_not_escaped_text(client_for, rep, customers):
     """Each row prints its cells as table cells, the name a link to the customer."""
     page = list_names(client_for(rep))
     mine = customers["sales1"]
-    assert f'<td><a href="/customers/{mine.pk}/">{mine.name}</a></td>' in page
+    assert f'<td class="crm-card-title"><a href="/customers/{mine.pk}/">{mine.name}</a></td>' in page
     assert "&lt;a href" not in page
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, ngettext_lazy
 from django.views import generic
 
 from crm.accounts.models import User
@@ -18,6 +18,7 @@ from crm.core.forms import changed_values
 from crm.core.parsing import parse_datetime_param, parse_id, parse_ids
 from crm.core.querysets import NOT_LOADED, load_many_values, loaded_values
 from crm.core.timeline import timeline_page
+from crm.core.undo import offer_undo
 from crm.core.views import (
     ModulePermissionMixin,
     ScopedCreateView,
@@ -27,13 +28,14 @@ from crm.core.views import (
     ScopedUpdateView,
     ServiceFormMixin,
     VersionedUpdateMixin,
+    confirm_bulk_action,
     printed,
 )
 from crm.customers import services
 from crm.customers.filtersets import CustomerFilterSet
 from crm.customers.forms import ActivityComposerForm, ActivityForm, ContactForm, CustomerForm
 from crm.customers.models import Contact, Customer, Tag
-from crm.customers.services.bulk import BULK_ACTIONS, bulk_update_customers
+from crm.customers.services.bulk import BULK_ACTIONS, bulk_selection, bulk_update_customers, validate_bulk_request
 
 # Columns a user can show on the list, in this order; DEFAULT_COLUMNS until they choose.
 LIST_COLUMNS = ["name", "number", "kind", "customer_type", "phone", "email", "industry", "scale", "source", "level",
@@ -56,6 +58,7 @@ class CustomerListView(ScopedListView):
     default_columns = DEFAULT_COLUMNS
     sortable = SORTABLE_COLUMNS
     default_sort = "-updated_at"
+    card_columns = ["level", "lifecycle_stage", "phone", "owner", "last_follow_up_at"]
 
     def get_queryset(self):
         return super().get_queryset().select_related("owner", "department")
@@ -72,6 +75,10 @@ class CustomerListView(ScopedListView):
     def render_cell(self, customer, name):
         if name == "name":
             return format_html('<a href="{}">{}</a>', self._detail_url.format(customer.pk), customer.name)
+        if name == "phone" and customer.phone:  # the role may read it: hidden columns are never printed
+            return format_html('<a href="tel:{}">{}</a>', customer.phone, customer.phone)
+        if name == "email" and customer.email:
+            return format_html('<a href="mailto:{}">{}</a>', customer.email, customer.email)
         if name == "tags":
             tags = loaded_values(customer, "tags")
             if tags is NOT_LOADED:  # a page that did not go through prepare_rows (a one-row partial)
@@ -92,6 +99,7 @@ class CustomerListView(ScopedListView):
             "users": User.objects.filter(is_active=True),
             "can_create": user.has_module_perm("customers", "create"),
             "can_delete": user.has_module_perm("customers", "delete"),
+            "bulk_url": reverse("customers:bulk"),
             "bulk_actions": [(code, label) for code, label in BULK_ACTION_LABELS
                              if user.has_module_perm("customers", BULK_ACTIONS[code])],
         }
@@ -103,31 +111,74 @@ BULK_ACTION_LABELS = [("assign", gettext_lazy("Assign owner")), ("tag", gettext_
 
 
 class CustomerBulkView(ModulePermissionMixin, generic.View):
-    """POST from the list's selection bar: the service checks each record; the message says what was skipped."""
+    """POST from the list's selection bar: the service checks each record; the message says what was skipped.
+    Deleting and releasing to the pool ask first (with the count, core/list/bulk_confirm.html); a delete can be
+    undone from the next page (the recycle bin keeps everything)."""
 
     module = "customers"
 
     def post(self, request):
         back = f"{reverse('customers:list')}?{request.POST.get('next_query', '')}"
+        action = request.POST.get("action", "")
         ids = parse_ids(request.POST.getlist("ids"))
         owner_id = parse_id(request.POST.get("owner"))
         owner = User.objects.filter(pk=owner_id, is_active=True).first() if owner_id else None
         tag_names = [name for name in request.POST.get("tags", "").replace("，", ",").split(",") if name.strip()]
+        request_args = {"actor": request.user, "action": action, "ids": ids, "owner": owner,
+                        "tag_names": tag_names, "reason": request.POST.get("reason", "")}
         try:
-            result = bulk_update_customers(actor=request.user, action=request.POST.get("action", ""), ids=ids,
-                                           owner=owner, tag_names=tag_names, reason=request.POST.get("reason", ""))
+            if action in CONFIRMED_ACTIONS and request.POST.get("confirmed") != "1":
+                validate_bulk_request(**request_args)
+                return self.confirmation(request, action, ids, back)
+            result = bulk_update_customers(**request_args)
         except DomainError as error:
             messages.error(request, error.message)
             return HttpResponseRedirect(back)
-        if result.done:
-            messages.success(request, ngettext("%(count)d customer updated.", "%(count)d customers updated.",
-                                               len(result.done)) % {"count": len(result.done)})
+        done = len(result.done)
         if result.skipped:
             reasons = "; ".join(sorted(set(result.skipped.values())))
             messages.warning(request, ngettext("%(count)d customer skipped: %(reasons)s",
                                                "%(count)d customers skipped: %(reasons)s", len(result.skipped))
                              % {"count": len(result.skipped), "reasons": reasons})
+        text = DONE_MESSAGES.get(action, DONE_MESSAGES["update"]) % {"count": done}
+        if action == "delete" and done:  # the message comes with its Undo button
+            offer_undo(request, url=reverse("customers:bulk"), text=text,
+                       fields=[("action", "restore"), ("next_query", request.POST.get("next_query", "")),
+                               *(("ids", pk) for pk in result.done)])
+        elif done:
+            messages.success(request, text)
         return HttpResponseRedirect(back)
+
+    def confirmation(self, request, action: str, ids: list[int], back: str):
+        names = list(bulk_selection(actor=request.user, action=action, ids=ids)
+                     .order_by("name", "pk").values_list("name", flat=True))
+        count = len(names)
+        if action == "delete":
+            question = ngettext("Delete %(count)d customer?", "Delete %(count)d customers?", count)
+            explanation = _("They go to the recycle bin with their contacts and follow-ups; you can undo this "
+                            "straight after, and an administrator can restore them later.")
+            label = ngettext("Delete %(count)d customer", "Delete %(count)d customers", count)
+        else:
+            question = ngettext("Release %(count)d customer to the public pool?",
+                                "Release %(count)d customers to the public pool?", count)
+            explanation = _("Their owners lose them, and any rep may claim them from the pool. The reason is "
+                            "kept in each customer's history.")
+            label = ngettext("Release %(count)d customer", "Release %(count)d customers", count)
+        return confirm_bulk_action(request, question=question % {"count": count}, explanation=explanation,
+                                   confirm_label=label % {"count": count}, names=names, selected=len(set(ids)),
+                                   back=back)
+
+
+# Bulk actions that ask before they run: what they do is hard to see on the list afterwards.
+CONFIRMED_ACTIONS = {"delete", "pool"}
+DONE_MESSAGES = {
+    "update": ngettext_lazy("%(count)d customer updated.", "%(count)d customers updated.", "count"),
+    "delete": ngettext_lazy("%(count)d customer moved to the recycle bin.",
+                            "%(count)d customers moved to the recycle bin.", "count"),
+    "pool": ngettext_lazy("%(count)d customer released to the public pool.",
+                          "%(count)d customers released to the public pool.", "count"),
+    "restore": ngettext_lazy("%(count)d customer restored.", "%(count)d customers restored.", "count"),
+}
 
 
 class RecycleBinView(ScopedListView):

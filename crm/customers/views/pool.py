@@ -44,6 +44,7 @@ class PoolListView(ScopedListView):
     # Only what the pool shows before a claim (crm/customers/pool_preview.py).
     columns = list(POOL_PREVIEW_FIELDS)
     default_columns = ["name", "level", "industry", "department", "last_follow_up_at", "pool_entered_at"]
+    card_columns = ["level", "industry", "last_follow_up_at", "pool_entered_at"]
     sortable = {"name", "level", "last_follow_up_at", "pool_entered_at", "created_at"}
     default_sort = "-pool_entered_at"
     # The pool's headers as before the columns became choosable.

@@ -145,3 +145,29 @@ document.addEventListener("keydown", function (event) {
 document.addEventListener("click", function (event) {
   if (!event.target.closest || !event.target.closest("#global-search-form")) closeSearchDropdown();
 });
+
+// A list's filter form (core/list/page.html) sends only the fields that have a value: the pushed URL reads
+// ?kind=individual&sort=name, not a dozen empty parameters.
+document.addEventListener("htmx:configRequest", function (event) {
+  if (event.detail.verb !== "get" || !event.detail.elt.closest("[data-list-filters]")) return;
+  var data = event.detail.formData;
+  if (!data) return;
+  var empty = [];
+  data.forEach(function (value, key) { if (value === "" && data.getAll(key).every(function (v) { return v === ""; })) empty.push(key); });
+  empty.forEach(function (key) { data.delete(key); });
+});
+
+// A list's bulk bar (core/list/page.html): the fields an action needs (data-bulk-for="assign", "tag untag")
+// show once that action is chosen; without JavaScript they all show.
+function showBulkFields(root) {
+  root.querySelectorAll("#bulk-action").forEach(function (picker) {
+    picker.form.querySelectorAll("[data-bulk-for]").forEach(function (field) {
+      field.hidden = field.dataset.bulkFor.split(" ").indexOf(picker.value) === -1;
+    });
+  });
+}
+document.addEventListener("DOMContentLoaded", function () { showBulkFields(document); });
+document.addEventListener("htmx:load", function (event) { showBulkFields(event.target); });
+document.addEventListener("change", function (event) {
+  if (event.target.id === "bulk-action") showBulkFields(event.target.form);
+});
