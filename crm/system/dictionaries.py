@@ -81,9 +81,22 @@ def _labels(kind: str) -> dict[str, tuple[str, str]]:
     return labels
 
 
+def dictionary_colours(kind: str) -> dict[str, str]:
+    """{code: "#rrggbb"} of the items an administrator gave a colour (a level, a state), cached like the labels:
+    a list reads it once per page."""
+    from crm.system.models import DictionaryItem
+
+    key = f"dictionary-colours:{kind}"
+    colours = cache.get(key)
+    if colours is None:
+        colours = dict(DictionaryItem.objects.filter(kind=kind).exclude(color="").values_list("code", "color"))
+        cache.set(key, colours, 300)
+    return colours
+
+
 def forget_labels(kind: str) -> None:
     _memo.pop(kind, None)
-    cache.delete(f"dictionary-items:{kind}")
+    cache.delete_many([f"dictionary-items:{kind}", f"dictionary-colours:{kind}"])
 
 
 def forget_memo() -> None:

@@ -166,3 +166,19 @@ def test_the_api_undoes_a_delete_with_the_restore_bulk_action(api_client_for, ma
     assert refused.status_code in (400, 403) and not Customer.objects.filter(pk=customer.pk).exists()
     restored = client.post("/api/v1/customers/bulk/", {"action": "restore", "ids": [customer.pk]}, format="json")
     assert restored.json()["done"] == [customer.pk] and Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_levels_and_stages_show_their_colour_from_the_dictionary(client_for, rep):
+    from crm.system.dictionaries import forget_labels
+    from crm.system.models import DictionaryItem
+
+    DictionaryItem.objects.update_or_create(kind="customer_level", code="A", defaults={
+        "label_zh": "重要客户", "label_en": "Key account", "color": "#b02a37"})
+    forget_labels("customer_level")
+    create_customer(actor=rep, data={"name": "有颜色的客户", "level": "A"})
+    row = re.search(r"<tr>.*?有颜色的客户.*?</tr>", client_for(rep).get("/customers/").content.decode(), re.S).group(0)
+    assert '<span class="crm-swatch" data-color="#b02a37" aria-hidden="true"></span>重要客户' in row
+    DictionaryItem.objects.filter(kind="customer_level", code="A").update(color="")
+    forget_labels("customer_level")
+    row = re.search(r"<tr>.*?有颜色的客户.*?</tr>", client_for(rep).get("/customers/").content.decode(), re.S).group(0)
+    assert "#b02a37" not in row

@@ -36,6 +36,8 @@ from crm.customers.filtersets import CustomerFilterSet
 from crm.customers.forms import ActivityComposerForm, ActivityForm, ContactForm, CustomerForm
 from crm.customers.models import Contact, Customer, Tag
 from crm.customers.services.bulk import BULK_ACTIONS, bulk_selection, bulk_update_customers, validate_bulk_request
+from crm.customers.widgets import STAGE_COLOURS
+from crm.system.dictionaries import dictionary_colours
 
 # Columns a user can show on the list, in this order; DEFAULT_COLUMNS until they choose.
 LIST_COLUMNS = ["name", "number", "kind", "customer_type", "phone", "email", "industry", "scale", "source", "level",
@@ -68,6 +70,10 @@ class CustomerListView(ScopedListView):
             load_many_values(rows, {"tags": "name"})
 
     @cached_property
+    def _swatches(self) -> dict[str, dict[str, str]]:
+        return {"level": dictionary_colours("customer_level"), "lifecycle_stage": STAGE_COLOURS}
+
+    @cached_property
     def _detail_url(self) -> str:
         # reverse() per row is a tenth of a millisecond; the page's fifty links share one pattern.
         return reverse("customers:detail", args=[0]).replace("/0/", "/{}/")
@@ -85,6 +91,10 @@ class CustomerListView(ScopedListView):
                 tags = [tag.name for tag in customer.tags.all()]
             return format_html_join("", '<span class="badge text-bg-light border">{}</span> ',
                                     ((tag,) for tag in tags))
+        if name in self._swatches and (colour := self._swatches[name].get(getattr(customer, name))):
+            # A level or stage reads at a glance by its colour (the dictionary's, or the stage's), beside its name.
+            return format_html('<span class="crm-swatch" data-color="{}" aria-hidden="true"></span>{}', colour,
+                               super().render_cell(customer, name))
         if name == "owner" and customer.in_pool:
             return format_html('<span class="badge text-bg-info">{}</span>', _("Public pool"))
         if name in ("owner", "department"):
