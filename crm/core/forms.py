@@ -52,7 +52,7 @@ DATETIME_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 def _choice_count(field: forms.Field) -> int:
     """How many options a choice field offers; a model choice field counts its queryset (one COUNT query)."""
     if isinstance(field, forms.ModelChoiceField):
-        return field.queryset.count()
+        return field.queryset.count() if field.queryset is not None else 0
     return sum(1 for _choice in getattr(field, "choices", ()))  # some choices are lazy iterators, not lists
 
 

@@ -19,6 +19,7 @@ function searchableSelects(root) {
       create: false,
       maxOptions: null,  // a long list is the reason for the box: all of it, narrowed by typing
       allowEmptyOption: true,
+      openOnFocus: false,  // tabbing through the form does not unfold every list; typing or ↓ does
       plugins: select.multiple ? ["remove_button"] : [],
       render: {
         no_results: function () {
