@@ -216,3 +216,25 @@ def test_the_contact_form_shows_dates_and_times_as_pickers(client_for, rep):
     html = client_for(rep).get(reverse("customers:contact_edit", args=[contact.pk])).content.decode()
     assert 'type="date" name="birthday"' in html and 'type="datetime-local" name="consent_at"' in html
     assert 'data-validate' in html
+
+
+@pytest.mark.parametrize("username", ["sales1", "manager", "admin"])
+def test_every_statement_of_the_warning_reads_an_index_and_sorts_nothing(org, username):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.customers.services.merge import find_possible_duplicates
+    from crm.customers.tests.test_duplicates_plan import assert_indexed
+
+    create_customer(actor=org["sales1"], data={"name": "西湖科技", "phone": "0571-88886666", "email": "a@xh.cn"})
+    create_customer(actor=org["sales2"], data={"name": "西湖科技有限公司", "phone": "0571-88886666"})
+    user = org[username]
+    typed = {"name": "西湖科技", "phone": "0571 8888 6666", "email": "A@xh.cn"}
+    find_possible_duplicates(user, **typed)  # the user's roles and department tree, read once and cached
+    with CaptureQueriesContext(connection) as captured:
+        found = find_possible_duplicates(user, **typed)
+    assert len(found.matches) + found.outside_scope == 2
+    statements = [q["sql"] for q in captured.captured_queries if 'FROM "customers_customer"' in q["sql"]]
+    assert len(statements) == 4  # one per key, and the count outside the scope
+    for sql in statements:
+        assert_indexed(sql)
