@@ -68,6 +68,20 @@ def test_checking_an_edit_form_changes_nothing_and_takes_no_version(client_for, 
     assert AuditEvent.objects.count() == events
 
 
+def test_checking_an_edit_form_takes_no_row_lock(client_for, rep, monkeypatch):
+    """A save locks the record (VersionedUpdateMixin); a check, which writes nothing, must not hold writers up."""
+    customer = create_customer(actor=rep, data={"name": "不加锁公司"})
+    locked = []
+    monkeypatch.setattr("crm.core.views.lock_for_update", locked.append)
+    url = reverse("customers:edit", args=[customer.pk])
+    data = {"name": "不加锁公司", "kind": "company", "owner": rep.pk, "version": customer.version}
+    client = client_for(rep)
+    assert validate(client, url, data).json()["valid"] is True
+    assert locked == []
+    client.post(url, data)
+    assert {record.pk for record in locked} == {customer.pk}  # (the save reads it again for the service)
+
+
 def test_a_stale_edit_form_checked_says_so_without_saving(client_for, rep, manager):
     customer = create_customer(actor=rep, data={"name": "西溪文创"})
     opened = Customer.objects.get(pk=customer.pk).version
