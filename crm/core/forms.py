@@ -77,7 +77,10 @@ def dress_form(form: forms.BaseForm) -> forms.BaseForm:
             if "data-searchable" not in widget.attrs and _choice_count(field) > SEARCHABLE_MIN_CHOICES:
                 widget.attrs["data-searchable"] = "1"
             if widget.attrs.get("data-searchable", "0") != "0":
+                # Tom Select's own words, in the user's language (forms.js reads them from here).
                 widget.attrs.setdefault("data-no-results", _("Nothing matches."))
+                if isinstance(widget, forms.SelectMultiple):
+                    widget.attrs.setdefault("data-remove-label", _("Remove"))
     return form
 
 

@@ -44,7 +44,7 @@ def test_the_pickers_values_are_read_back():
 def test_only_long_picklists_are_searchable_unless_the_form_says_otherwise():
     form = dress_form(SampleForm())
     assert "data-searchable" in rendered(form, "city") and "data-no-results" in rendered(form, "city")
-    assert "data-searchable" in rendered(form, "kinds")
+    assert "data-searchable" in rendered(form, "kinds") and "data-remove-label" in rendered(form, "kinds")
     assert "data-searchable" not in rendered(form, "level")
     assert 'data-searchable="0"' in rendered(form, "region") and "data-no-results" not in rendered(form, "region")
 

@@ -71,6 +71,14 @@ def test_a_manager_creates_a_customer_warned_of_a_look_alike(org, chromium, live
     page.locator("[data-field=owner] .ts-dropdown .option.active", has_text="李娜").wait_for()
     page.keyboard.press("Enter")
     assert page.locator("#id_owner").input_value() == str(org["sales2"].pk)
+    # And a collaborator the same way, in the multiple choice (each chosen one with its remove button)
+    page.locator("#id_collaborators-ts-control").focus()
+    page.keyboard.type("张伟")
+    page.locator("[data-field=collaborators] .ts-dropdown .option.active", has_text="张伟").wait_for()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    assert page.locator("#id_collaborators option:checked").evaluate_all("o => o.map(e => e.value)") == [
+        str(org["sales1"].pk)]
     assert no_sideways_scroll(page)
     screenshot(page, f"new-customer-warned-{locale}-{size}")
     found = axe_violations(page)
@@ -81,5 +89,6 @@ def test_a_manager_creates_a_customer_warned_of_a_look_alike(org, chromium, live
     page.wait_for_url(re.compile(r"/customers/\d+/$"))
     created = Customer.objects.exclude(pk=existing.pk).get(name="杭州云帆科技")
     assert (created.owner, created.email) == (org["sales2"], "buyer@yunfan.cn")
+    assert list(created.collaborators.all()) == [org["sales1"]]
     assert no_sideways_scroll(page)
     context.close()

@@ -20,7 +20,7 @@ function searchableSelects(root) {
       maxOptions: null,  // a long list is the reason for the box: all of it, narrowed by typing
       allowEmptyOption: true,
       openOnFocus: false,  // tabbing through the form does not unfold every list; typing or ↓ does
-      plugins: select.multiple ? ["remove_button"] : [],
+      plugins: select.multiple ? {remove_button: {title: select.dataset.removeLabel || ""}} : {},
       render: {
         no_results: function () {
           var div = document.createElement("div");
