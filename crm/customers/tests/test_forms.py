@@ -111,6 +111,17 @@ def test_a_contact_form_checked_names_its_errors_and_adds_no_contact(client_for,
     assert not Contact.objects.filter(customer=customer).exists()
 
 
+def test_the_follow_up_form_checked_logs_nothing(client_for, rep):
+    from crm.customers.models import Activity
+
+    customer = create_customer(actor=rep, data={"name": "跟进校验公司"})
+    url = reverse("customers:activity_create", args=[customer.pk])
+    bad = validate(client_for(rep), url, {"kind": "call", "subject": "", "next_follow_up_at": "soon"}).json()
+    good = validate(client_for(rep), url, {"kind": "call", "subject": "电话沟通"}).json()
+    assert {"subject", "next_follow_up_at"} <= set(bad["fields"]) and good["valid"] is True
+    assert not Activity.objects.filter(customer=customer).exists()
+
+
 @pytest.mark.parametrize("data", [
     {"name": "x" * 5000, "owner": "'; DROP TABLE", "first_order_at": "2026-02-31", "collaborators": ["a", "-1"]},
     {"name": "\x00\ufffd", "kind": "spaceship", "phone": "☎" * 300, "email": "@" * 400, "version": "abc"},
