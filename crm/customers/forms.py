@@ -102,6 +102,8 @@ class ActivityComposerForm(ActivityForm):
         for name in ("subject", "content", "occurred_at", "next_follow_up_at"):
             self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
         self.fields["contact"].widget.attrs["class"] = "form-select form-select-sm"
+        # A plain select however many contacts: a contact card's "log" button sets it directly (crm.js).
+        self.fields["contact"].widget.attrs["data-searchable"] = "0"
         self.fields["subject"].widget.attrs.update({"placeholder": _("What was it about?"), "maxlength": 200})
         self.fields["content"].widget.attrs.update({"placeholder": _("Notes: what was said, what was agreed"),
                                                     "rows": 2})
