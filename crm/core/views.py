@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import OperationalError, connection, transaction
+from django.forms import BaseForm
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.template import loader
@@ -37,7 +38,7 @@ from crm.core.errors import DomainError
 from crm.core.exports import ExportSpec, export_response, filters_for_audit
 from crm.core.fieldperms import hidden_fields, restrict_form, unsearchable_fields, visible_field_values
 from crm.core.filtersets import restrict_filterset
-from crm.core.forms import VersionField, changed_values
+from crm.core.forms import VersionField, changed_values, dress_form, is_validation_request, validation_errors
 from crm.core.models import SavedView
 from crm.core.pagination import CappedPaginator, with_tiebreak
 from crm.core.panels import render_panels
@@ -469,12 +470,34 @@ class ScopedDetailView(ScopedQuerysetMixin, generic.DetailView):
 
 class ServiceFormMixin(_ModelFormViewBase):
     """Hands valid form data to a service (``perform``) instead of form.save(); a DomainError becomes a form
-    error and nothing changes."""
+    error and nothing changes.
+
+    The form is dressed for the person filling it in (``crm.core.forms.dress_form``: date pickers, searchable
+    long picklists, required markers), and answers inline validation: a POST with ``?validate=1`` (forms.js, as
+    a field loses focus) runs the very same form, field rules and checks, and answers its errors as JSON; it
+    never reaches ``perform``, so nothing is saved."""
+
+    @cached_property
+    def validation_only(self) -> bool:
+        return is_validation_request(self.request)
 
     def perform(self, form):  # pragma: no cover - subclasses call their service
         raise NotImplementedError
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if isinstance(context.get("form"), BaseForm):
+            dress_form(context["form"])  # as it is shown: after the view's own changes (a field disabled…)
+        return context
+
+    def form_invalid(self, form):
+        if self.validation_only:
+            return JsonResponse(validation_errors(form))
+        return super().form_invalid(form)
+
     def form_valid(self, form):
+        if self.validation_only:
+            return JsonResponse(validation_errors(form))
         try:
             self.object = self.perform(form)
         except DomainError as error:
@@ -528,7 +551,8 @@ class VersionedUpdateMixin(_UpdateViewBase):
 
     def get_object(self, queryset=None):
         record = super().get_object(queryset)
-        if self.request.method == "POST" and is_versioned(record):
+        # A validation call (ServiceFormMixin.validation_only) saves nothing: no lock to hold.
+        if self.request.method == "POST" and is_versioned(record) and not getattr(self, "validation_only", False):
             lock_for_update(record)
         return record
 

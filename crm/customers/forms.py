@@ -30,6 +30,9 @@ class CustomerForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = User.objects.filter(is_active=True)
         self.fields["collaborators"].queryset = User.objects.filter(is_active=True)
+        # People and industries are picked by typing however few there are today (crm.core.forms.dress_form).
+        self.fields["owner"].widget.attrs["data-searchable"] = "1"
+        self.fields["collaborators"].widget.attrs["data-searchable"] = "1"
         self.fields["lifecycle_stage"].required = False
         self.fields["lifecycle_stage"].help_text = _("Chosen by hand, the stage stays until set back to automatic.")
         if self.instance.pk:
@@ -42,6 +45,7 @@ class CustomerForm(forms.ModelForm):
                 choices.append((current, dictionary_label(kind, current)))
             self.fields[name] = forms.ChoiceField(label=self.fields[name].label, required=False,
                                                   choices=[("", "—"), *choices])
+        self.fields["industry"].widget.attrs["data-searchable"] = "1"
 
     def clean_lifecycle_stage(self) -> str:
         return self.cleaned_data["lifecycle_stage"] or self.instance.lifecycle_stage or Customer.Stage.PROSPECT
@@ -98,6 +102,8 @@ class ActivityComposerForm(ActivityForm):
         for name in ("subject", "content", "occurred_at", "next_follow_up_at"):
             self.fields[name].widget.attrs["class"] = "form-control form-control-sm"
         self.fields["contact"].widget.attrs["class"] = "form-select form-select-sm"
+        # A plain select however many contacts: a contact card's "log" button sets it directly (crm.js).
+        self.fields["contact"].widget.attrs["data-searchable"] = "0"
         self.fields["subject"].widget.attrs.update({"placeholder": _("What was it about?"), "maxlength": 200})
         self.fields["content"].widget.attrs.update({"placeholder": _("Notes: what was said, what was agreed"),
                                                     "rows": 2})

@@ -27,6 +27,7 @@ urlpatterns = [
     path("contacts/<int:pk>/", views.ContactUpdateView.as_view(), name="contact_edit"),
     path("contacts/<int:pk>/reveal/", views.ContactRevealView.as_view(), name="contact_reveal"),
     path("duplicates/", duplicates.DuplicateListView.as_view(), name="duplicates"),
+    path("duplicates/possible/", duplicates.PossibleDuplicatesView.as_view(), name="possible_duplicates"),
     path("duplicates/merge/", duplicates.MergeView.as_view(), name="merge"),
     path("<int:pk>/duplicates/", duplicates.CustomerDuplicatesView.as_view(), name="duplicates_of"),
     path("contacts/<int:pk>/personal-data/", personal_data.ContactPersonalDataView.as_view(),

@@ -18,10 +18,11 @@ trail and old documents still name it), and global search for an old number find
 from __future__ import annotations
 
 import base64
+import operator
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import partial
+from functools import partial, reduce
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -37,8 +38,9 @@ from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.core import crypto
+from crm.core.contact_points import parse_phone
 from crm.core.errors import DomainError
-from crm.core.fieldperms import hidden_fields, readonly_fields
+from crm.core.fieldperms import hidden_fields, readonly_fields, unsearchable_fields
 from crm.core.timeline import TimelineEntry
 from crm.customers import services as customer_services
 from crm.customers.models import Contact, Customer
@@ -56,6 +58,8 @@ REASONS: dict[str, tuple[type[models.Model], str, object]] = {
 # A customer field denied to the user (field-level permissions) is no reason they may group by.
 _REASON_FIELD = {"phone": "phone", "email": "email"}
 MEMBERS_SHOWN = 10
+# A name shorter than this (once company-form words are gone: 科技 of 杭州科技有限公司…) matches too much to warn.
+MIN_NAME_KEY = 2
 MAX_GROUPS_PER_PAGE = 100
 # The bound on one page's work (see find_duplicate_groups): SCAN_BUDGET index entries read in chunks growing from
 # FIRST_CHUNK to MAX_CHUNK, none larger than the time left of SCAN_SECONDS allows at the pace of those before.
@@ -299,11 +303,51 @@ def find_duplicates_of(user: User, customer: Customer, limit: int = 20) -> list[
             column = REASONS[reason][1]
             sharing = Contact.objects.filter(**{f"{column}__in": keys}).exclude(customer=customer)
             lookups[reason] = others.filter(pk__in=sharing.values("customer_id"))
+    return _matches(lookups, limit)
+
+
+def _matches(lookups: dict[str, models.QuerySet], limit: int) -> list[DuplicateMatch]:
     matches: dict[int, DuplicateMatch] = {}
     for reason, queryset in lookups.items():
         for other in queryset[:limit]:
             matches.setdefault(other.pk, DuplicateMatch(other)).reasons.append(reason)
     return list(matches.values())[:limit]
+
+
+@dataclass
+class PossibleDuplicates:
+    """What a customer being typed in looks like: the matches ``user`` may see, and how many more match outside
+    their scope (a number only: who those are is not theirs to know)."""
+
+    matches: list[DuplicateMatch]
+    outside_scope: int
+
+
+def find_possible_duplicates(user: User, *, name: str = "", phone: str = "", email: str = "",
+                             limit: int = 10) -> PossibleDuplicates:
+    """Customers that look like one not saved yet (the create form, as the user types): by the same keys as
+    ``find_duplicates_of`` (the fuzzy name key, the normalised phone and e-mail), one indexed query per reason.
+
+    A phone or e-mail is matched only for a user who may search by it (``unsearchable_fields``: a role that may
+    not read the phone cannot learn which customer has a number by typing it). What is returned names customers
+    and reasons, never a matched value."""
+    candidate = Customer(name=name.strip()[:200], phone=phone.strip()[:40], email=email.strip()[:254])
+    candidate.fill_derived()
+    unsearchable = unsearchable_fields(user, Customer)
+    keys = {"name": candidate.name_key if len(candidate.name_key) >= MIN_NAME_KEY else "",
+            "phone": candidate.phone if phone.strip() and not parse_phone(phone).fault and "phone" not in unsearchable
+            else "",
+            "email": candidate.email if "@" in candidate.email and "email" not in unsearchable else ""}
+    keys = {reason: value for reason, value in keys.items() if value}
+    if not keys:
+        return PossibleDuplicates([], 0)
+    visible = Customer.objects.visible_to(user)
+    # Oldest first by id, not created_at: the key's index then serves the order too (no sort of a common name's rows).
+    shown = visible.select_related("owner").order_by("id")
+    lookups = {reason: shown.filter(**{REASONS[reason][1]: value}) for reason, value in keys.items()}
+    any_key = reduce(operator.or_, (models.Q(**{REASONS[reason][1]: value}) for reason, value in keys.items()))
+    outside = Customer.objects.filter(any_key).exclude(pk__in=visible.filter(any_key).values("pk")).count()
+    return PossibleDuplicates(_matches(lookups, limit), outside)
 
 
 # --- Merging ------------------------------------------------------------------------------------------------

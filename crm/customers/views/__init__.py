@@ -282,6 +282,15 @@ class CustomerCreateView(ScopedCreateView):
     def create(self, data):
         return services.create_customer(actor=self.request.user, data=data)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        form = context["form"]
+        if "name" in form.fields:
+            # The possible-duplicates warning, under the name, fed by whichever of these fields the role has.
+            context.update(form_slot_template="customers/duplicates/_possible_slot.html", form_slot_after="name",
+                           duplicate_fields=[name for name in ("name", "phone", "email") if name in form.fields])
+        return context
+
     def get_success_url(self):
         return self.object.get_absolute_url()
 

@@ -24,6 +24,7 @@ from crm.customers.services.merge import (
     REASONS,
     find_duplicate_groups,
     find_duplicates_of,
+    find_possible_duplicates,
     merge_customers,
     mergeable_fields,
     reasons_for,
@@ -87,6 +88,20 @@ class CustomerDuplicatesView(ModulePermissionMixin, generic.TemplateView):
             "matches": find_duplicates_of(self.request.user, customer),
             "can_merge": self.request.user.has_module_perm("customers", "delete"),
         }
+
+
+class PossibleDuplicatesView(ModulePermissionMixin, generic.View):
+    """htmx, from the new-customer form as the user types the name, phone or e-mail: the customers it may
+    duplicate. A warning only: the form saves whatever this says. POSTed, so the typed phone and e-mail stay out
+    of URLs and logs."""
+
+    module = "customers"
+    action = "create"
+
+    def post(self, request):
+        found = find_possible_duplicates(request.user, name=request.POST.get("name", ""),
+                                         phone=request.POST.get("phone", ""), email=request.POST.get("email", ""))
+        return render(request, "customers/duplicates/_possible.html", {"found": found})
 
 
 def _parse_ids(values: list[str]) -> list[int]:

@@ -5,6 +5,7 @@
 function styleForms(root) {
   root.querySelectorAll("input, select, textarea").forEach(function (el) {
     if (el.classList.contains("btn-check")) return;  // a radio drawn as a button (the follow-up composer's types)
+    if (el.closest(".ts-wrapper")) return;  // a searchable select's own search box (forms.js, Tom Select's look)
     if (el.type === "checkbox" || el.type === "radio") { el.classList.add("form-check-input"); return; }
     if (el.type === "hidden" || el.type === "submit") return;
     el.classList.add(el.tagName === "SELECT" ? "form-select" : "form-control");
