@@ -90,7 +90,8 @@ def test_the_pool_warning_counts_and_dates_in_the_readers_language(rep):
                                                                 "returns_at": returns.isoformat()}], more=31))
     with translation.override("en"):
         assert notice.display_title == "32 customers will return to the public pool soon"
-        assert notice.display_body == "Log a follow-up to keep them:\n宁波海天贸易 — returns on 2026-12-25\n… and 31 more"
+        assert notice.display_body.splitlines() == ["Log a follow-up to keep them:",
+                                                    "宁波海天贸易 — returns on 2026-12-25", "… and 31 more"]
     with translation.override("zh-hans"):
         assert notice.display_title == "32 个客户即将退回公海"
         assert notice.display_body.startswith("写一条跟进即可保留：\n宁波海天贸易")
