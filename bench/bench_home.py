@@ -6,11 +6,13 @@ run replayed as raw statements.
     .venv/bin/python bench/bench_home.py           # BENCH_RUNS=10 by default; DATABASE_URL for PostgreSQL
 
 For each persona: the whole page through the Django test client (middleware, session, every widget, the base
-template: the server's time for the page), then each widget the persona sees on its own — its context function
-and its template, what the page pays for it. "raw SQL" replays the statements that page or widget ran (captured,
-with their parameters, then executed through a plain cursor), so the ratio is the framework's and the
-template's share; writes (the session) are counted but not replayed. BENCH_PERSONAS picks the personas
-(sales1,manager,admin), BENCH_SHOW_SQL=1 prints each widget's statements. Medians in ms.
+template: the server's time for the page), warm (as a user who comes back within a few minutes meets it) and with
+nothing cached (each run after emptying the cache: the first visit, or one after the team's counts expired);
+then each widget the persona sees on its own and uncached — its context function (the queries) and its
+template, what the page pays for it. "raw SQL" replays the statements that page or widget ran (captured with
+their parameters, executed through a plain cursor), so the ratio is the framework's and the template's share;
+writes (the session) are counted, not replayed. BENCH_PERSONAS picks the personas (sales1,manager,admin),
+BENCH_SHOW_SQL=1 prints each widget's statements. Medians in ms.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.template.loader import render_to_string  # noqa: E402
 from django.test import Client, RequestFactory  # noqa: E402
@@ -65,6 +68,14 @@ def replay(sql: list[str]):
     return run
 
 
+def cold(fn):
+    """``fn`` after emptying the cache: what the first visit pays (the team counts, the dictionaries)."""
+    def run():
+        cache.clear()
+        fn()
+    return run
+
+
 def widget_on_its_own(widget, user):
     """What the page does for one widget: its context (the queries), then its template. Each run gets a fresh
     copy of the user, as each request does: widgets keep what they share on the user object (the team, the
@@ -97,13 +108,19 @@ def main() -> None:
               f"the page runs {len(page_sql)} statements ({len(page_sql) - len(reads(page_sql))} writes)")
         took = median_ms(home, RUNS)
         pages.append((username, took))
-        rows.append((f"{username:<8} home page GET / ({len(page_sql)} queries)", took,
+        rows.append((f"{username:<8} home page GET /, warm ({len(page_sql)} queries)", took,
                      median_ms(replay(reads(page_sql)), RUNS)))
+        # What a visit pays when nothing is cached (after a restart, or once TEAM_COUNTS_SECONDS have passed).
+        cold_sql = statements(cold(home))
+        cold_ms = median_ms(cold(home), RUNS)
+        pages.append((f"{username} (nothing cached)", cold_ms))
+        rows.append((f"{username:<8} home page, nothing cached ({len(cold_sql)} queries)", cold_ms,
+                     median_ms(replay(reads(cold_sql)), RUNS)))
         for widget in widgets:
             if widget.context(copy.copy(user)) is None:  # left out for this persona: nothing to time
                 rows.append((f"{username:<8}   {widget.code} (not shown)", 0.0, 0.0))
                 continue
-            run = widget_on_its_own(widget, user)
+            run = cold(widget_on_its_own(widget, user))
             run()
             sql = statements(run)
             rows.append((f"{username:<8}   {widget.code} ({len(sql)} queries)", median_ms(run, RUNS),
