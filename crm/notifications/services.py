@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from crm.accounts.models import User
-from crm.notifications.messages import Message
+from crm.notifications.messages import Message, get_message_kind
 from crm.notifications.models import Notification, Reminder
 
 
@@ -17,8 +17,15 @@ def notify(recipient: User, message: Message, url: str = "", *, email: bool = Fa
     """An in-app notification; with ``email`` also a mail, sent by the task queue once the transaction commits.
     The message is stored untranslated and worded when read, in the reader's language (the recipient's, for
     the mail)."""
+    _check_registered(message)
     return _create_notification(recipient, url=url, email=email, level=level, kind=message.kind,
                                 params=message.params)
+
+
+def _check_registered(message: Message) -> None:
+    # Caught when written, by the sender's tests, rather than shown as a bare "Notification" to its reader.
+    if get_message_kind(message.kind) is None:
+        raise ValueError(f"Message kind {message.kind!r} is not registered (register_message_kind in ready()).")
 
 
 def _create_notification(recipient: User, *, url: str, email: bool, level: str, **message) -> Notification:
@@ -33,6 +40,7 @@ def _create_notification(recipient: User, *, url: str, email: bool, level: str, 
 def schedule_reminder(*, actor: User, recipient: User, due_at: dt.datetime, message: Message, url: str = "",
                       send_email: bool = True) -> Reminder:
     """``message`` told to ``recipient`` at ``due_at``, in the words of their language then."""
+    _check_registered(message)
     return Reminder.objects.create(recipient=recipient, due_at=due_at, kind=message.kind, params=message.params,
                                    url=url, send_email=send_email)
 

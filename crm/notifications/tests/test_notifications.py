@@ -54,3 +54,13 @@ def test_nobody_reads_or_marks_another_users_notifications(client_for, api_clien
     assert api.post(f"/api/v1/notifications/{theirs.pk}/read/").status_code == 404
     theirs.refresh_from_db()
     assert theirs.read_at is None
+
+
+def test_a_message_of_a_kind_nobody_registered_is_refused_when_written(rep):
+    from crm.notifications.messages import Message
+
+    with pytest.raises(ValueError, match="not registered"):
+        notify(rep, Message("nobody.registered", {"x": 1}))
+    with pytest.raises(ValueError, match="not registered"):
+        schedule_reminder(actor=rep, recipient=rep, due_at=timezone.now(), message=Message("nobody.registered"))
+    assert not Notification.objects.exists()
