@@ -290,6 +290,9 @@ def test_the_team_stage_counts_read_the_owner_index_alone_under_a_managers_scope
             plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
             assert "COVERING INDEX customer_owner_stage_idx (owner_id=?)" in plan, plan
         else:
+            # The index carries the id the scope's collaborator test names (migration 0023).
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'customer_owner_stage_idx'")
+            assert "INCLUDE (id)" in cursor.fetchone()[0]
             cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(f"EXPLAIN (FORMAT JSON) {grouped}")
             plan = json.dumps(cursor.fetchone()[0])
