@@ -15,9 +15,7 @@ BENCH_RUNS runs (default 10); the load average is printed with every reason.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 os.environ.setdefault("CRM_API_THROTTLE_USER", "1000000/minute")
@@ -31,6 +29,8 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
+from timing import fetch, median_ms  # noqa: E402
+from timing import load_average as load  # noqa: E402
 
 from crm.accounts.models import User  # noqa: E402
 from crm.customers.models import Customer  # noqa: E402
@@ -40,20 +40,6 @@ RUNS = int(os.environ.get("BENCH_RUNS", "10"))
 PERSONAS = os.environ.get("BENCH_PERSONAS", "sales1,manager,admin").split(",")
 NAIVE = os.environ.get("BENCH_NAIVE") == "1"
 settings.ALLOWED_HOSTS = ["*"]
-
-
-def median_ms(fn, runs: int = RUNS) -> float:
-    fn()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
-
-
-def load() -> str:
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def table_and_column(reason: str) -> tuple[str, str]:
@@ -90,14 +76,6 @@ def covered(reason: str, until: str | None) -> tuple[int, int]:
     return raw(f"SELECT COUNT(*) FROM {table} WHERE {column} > '' AND {column} <= %s", [until])()[0][0], total
 
 
-def fetch(client: Client, url: str):
-    def run():
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code, response.content[:300])
-
-    return run
-
-
 def main() -> None:
     print(
         f"{Customer.objects.count():,} customers   database: {connection.vendor}   runs: {RUNS}, median ms   "
@@ -118,17 +96,17 @@ def main() -> None:
                 f"SELECT {column}, COUNT(*) FROM {table} WHERE {column} > '' GROUP BY {column} "
                 f"HAVING COUNT(*) > 1 ORDER BY {column} LIMIT 21"
             )
-            line += f"   naive whole-index GROUP BY {median_ms(naive, runs=1):.1f} ms"
+            line += f"   naive whole-index GROUP BY {median_ms(naive, 1):.1f} ms"
         print(line)
         for user in users:
-            took = median_ms(lambda user=user, reason=reason: find_duplicate_groups(user, reason))
+            took = median_ms(lambda user=user, reason=reason: find_duplicate_groups(user, reason), RUNS)
             page = find_duplicate_groups(user, reason)  # warm, as the timed runs: how far a page gets
             api, html = clients[user.pk]
-            api_ms = median_ms(fetch(api, f"/api/v1/customers/duplicates/?reason={reason}"))
-            html_ms = median_ms(fetch(html, f"/customers/duplicates/?reason={reason}"))
+            api_ms = median_ms(fetch(api, f"/api/v1/customers/duplicates/?reason={reason}"), RUNS)
+            html_ms = median_ms(fetch(html, f"/customers/duplicates/?reason={reason}"), RUNS)
             until = _key_after(reason, page.next_after) if page.next_after else None  # the key the walk stopped at
             read, total = covered(reason, until)
-            sql_ms = median_ms(raw_walk(reason, until))
+            sql_ms = median_ms(raw_walk(reason, until), RUNS)
             print(
                 f"  {user.username:8} service {took:6.1f}  API {api_ms:6.1f}  HTML {html_ms:6.1f} ms   "
                 f"raw SQL {sql_ms:6.1f} ms   {len(page.groups):3} groups, covers {read:,} of {total:,} "
@@ -137,7 +115,7 @@ def main() -> None:
     customer = Customer.objects.filter(owner__username="sales1").order_by("id").first() or Customer.objects.first()
     print(f"\npanel of one customer   (load average {load()})")
     for user in users:
-        took = median_ms(lambda user=user: find_duplicates_of(user, customer))
+        took = median_ms(lambda user=user: find_duplicates_of(user, customer), RUNS)
         print(f"  {user.username:8} {took:6.1f} ms")
 
 

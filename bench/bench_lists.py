@@ -14,9 +14,7 @@ figure that depends on planner luck). Medians in ms; the ratio is app over raw S
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 from urllib.parse import parse_qs, urlsplit
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
@@ -32,6 +30,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Q  # noqa: E402
 from django.test import Client  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
+from timing import fetch, load_average, median_ms, print_table  # noqa: E402
 
 from crm.accounts.models import User  # noqa: E402
 from crm.core.pagination import Cursor, with_tiebreak  # noqa: E402
@@ -48,23 +47,6 @@ FILTERS = [("level=A", {"level": "A"}), ("lifecycle_stage=active", {"lifecycle_s
 SORTS = ["name", "-name", "level", "-level", "lifecycle_stage", "created_at", "-last_follow_up_at",
          "next_follow_up_at", "-updated_at"]
 API_FILTERS = {"last_follow_up_after=2026-01-01": "last_follow_up_after=2026-01-01"}
-
-
-def median_ms(fn, runs: int = RUNS) -> float:
-    fn()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
-
-
-def fetch(client: Client, url: str):
-    def run():
-        response = client.get(url)
-        assert response.status_code == 200, (url, response.status_code, response.content[:300])
-    return run
 
 
 def raw_page(user: User, lookups: dict, ordering: str, offset: int = 0, after: Cursor | None = None):
@@ -89,7 +71,7 @@ def raw_page(user: User, lookups: dict, ordering: str, offset: int = 0, after: C
 def main() -> None:
     total = Customer.objects.count()
     print(f"customers: {total:,}   database: {connection.vendor}   runs: {RUNS}, median ms   "
-          f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+          f"load average: {load_average()}")
     rows: list[tuple[str, float, float]] = []
     for username in PERSONAS:
         user = User.objects.get(username=username)
@@ -101,7 +83,7 @@ def main() -> None:
         print(f"{username}: sees {scope:,} customers")
 
         def measure(label, url, raw, client=api, username=username):
-            rows.append((f"{username:<8} {label}", median_ms(fetch(client, url)), median_ms(raw)))
+            rows.append((f"{username:<8} {label}", median_ms(fetch(client, url), RUNS), median_ms(raw, RUNS)))
 
         base = "/api/v1/customers/?page_size=50"
         measure("API first page", base, raw_page(user, {}, "-updated_at"))
@@ -130,10 +112,7 @@ def main() -> None:
         measure("HTML first page", "/customers/?sort=-updated_at", raw_page(user, {}, "-updated_at"), client=page)
         measure("HTML level=A sort=level", "/customers/?level=A&sort=level", raw_page(user, {"level": "A"}, "level"),
                 client=page)
-    width = max(len(r[0]) for r in rows)
-    print(f"{'measure':<{width}}  {'app ms':>8}  {'raw SQL ms':>10}  {'ratio':>6}")
-    for label, app, sql in rows:
-        print(f"{label:<{width}}  {app:>8.1f}  {sql:>10.2f}  {app / sql if sql else 0:>6.1f}")
+    print_table(rows)
 
 
 if __name__ == "__main__":

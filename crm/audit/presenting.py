@@ -64,6 +64,11 @@ class Row:
     after: Shown
     before: Shown | None = None
 
+    def as_text(self) -> str:
+        """"Lifecycle stage: Lead → Customer" as plain text (a timeline entry's line), as the viewer prints it."""
+        change = f"{self.before.text} → {self.after.text}" if self.before is not None else self.after.text
+        return f"{self.label}{pgettext('label separator', ':')} {change}"
+
 
 @dataclass
 class EventView:

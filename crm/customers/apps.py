@@ -79,6 +79,12 @@ class CustomersConfig(AppConfig):
         for widget in widgets.WIDGETS:
             register_widget(widget)
 
+        from crm.customers.messages import KINDS
+        from crm.notifications.messages import register_message_kind
+
+        for kind in KINDS:
+            register_message_kind(kind)
+
         from crm.customers.services import personal_data
 
         for provider in (personal_data.CONTACT, personal_data.FOLLOW_UPS, personal_data.REMINDERS,

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Q
 
 from crm.audit.models import AuditEvent
+from crm.audit.presenting import present_events
 from crm.core.timeline import TimelineEntry
 from crm.customers.models import Activity, Customer
 
@@ -43,23 +43,18 @@ def field_changes(customer: Customer, user, before, limit, *, fields: Collection
     if before is not None:
         events = events.filter(created_at__lt=before)
     hidden = user.denied_read_fields("customers.customer")
-    entries = []
-    for event in events[:limit]:
-        changes = {k: v for k, v in event.changes.items() if k not in hidden and (fields is None or k in fields)}
-        if event.action == AuditEvent.Action.UPDATE and not changes:
+    shown = []
+    for event in events.select_related("content_type")[:limit]:
+        # Only what the reader may see goes to the presenter (the row itself is not saved).
+        event.changes = {k: v for k, v in event.changes.items() if k not in hidden and (fields is None or k in fields)}
+        if event.action == AuditEvent.Action.UPDATE and not event.changes:
             continue
-        body = "\n".join(f"{_field_label(name)}: {old or '—'} → {new or '—'}" for name, (old, new) in changes.items()) \
-            if event.action == AuditEvent.Action.UPDATE else ""
-        entries.append(TimelineEntry(at=event.created_at, kind="change", title=event.get_action_display(),
-                                     body=body, actor=str(event.actor) if event.actor else event.actor_name,
-                                     icon="pencil"))  # by name; the login stays for a user since deleted
-    return entries
-
-
-def _field_label(name: str) -> str:
-    try:
-        return str(Customer._meta.get_field(name).verbose_name)
-    except FieldDoesNotExist:  # a field since removed still shows by name
-        return name
-
-
+        shown.append(event)
+    # The audit viewer's presenter: field and dictionary labels, people by name, in the reader's language.
+    return [
+        TimelineEntry(at=view.event.created_at, kind="change", title=view.action,
+                      body="\n".join(row.as_text() for row in view.rows + view.more_rows)
+                      if view.event.action == AuditEvent.Action.UPDATE else "",
+                      actor=view.actor, icon="pencil")
+        for view in present_events(shown, user)
+    ]

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from crm.notifications.messages import render
 
 
 class NotificationQuerySet(models.QuerySet):
@@ -16,7 +19,37 @@ class NotificationQuerySet(models.QuerySet):
         return self.filter(read_at__isnull=True)
 
 
-class Notification(models.Model):
+class RenderedMessage(models.Model):
+    """A stored message (``kind`` + ``params``, see crm.notifications.messages) shown in the reader's language.
+    Rows written before messages were kept untranslated have no kind: their ``title`` and ``body`` are the
+    literal text of the time, shown as they are."""
+
+    kind = models.CharField(_("kind"), max_length=100, blank=True)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    body = models.TextField(_("message"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.display_title
+
+    def _words(self) -> tuple[str, str]:
+        if self.kind and (words := render(self.kind, self.params)) is not None:
+            return words
+        return self.title or capfirst(str(self._meta.verbose_name)), self.body
+
+    @property
+    def display_title(self) -> str:
+        return self._words()[0]
+
+    @property
+    def display_body(self) -> str:
+        return self._words()[1]
+
+
+class Notification(RenderedMessage):
     class Level(models.TextChoices):
         INFO = "info", _("Information")
         WARNING = "warning", _("Warning")
@@ -24,8 +57,6 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"),
                                   on_delete=models.CASCADE, related_name="notifications")
-    title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices, default=Level.INFO)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -39,18 +70,13 @@ class Notification(models.Model):
         verbose_name_plural = _("notifications")
         indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
 
-    def __str__(self) -> str:
-        return self.title
 
-
-class Reminder(models.Model):
+class Reminder(RenderedMessage):
     """Something to tell ``recipient`` at ``due_at`` (in the app and by e-mail); sent once."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("recipient"),
                                   on_delete=models.CASCADE, related_name="reminders")
     due_at = models.DateTimeField(_("due at"), db_index=True)
-    title = models.CharField(_("title"), max_length=200)
-    body = models.TextField(_("message"), blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
     send_email = models.BooleanField(_("also by e-mail"), default=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -60,9 +86,6 @@ class Reminder(models.Model):
         ordering = ["due_at", "id"]
         verbose_name = _("reminder")
         verbose_name_plural = _("reminders")
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class OutboxMessage(models.Model):

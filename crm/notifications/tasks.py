@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import translation
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
@@ -14,7 +15,10 @@ def send_notification_email(notification_id: int) -> None:
     if notification is None or not notification.recipient.email:
         return
     link = f"\n\n{settings.CRM_SITE_URL}{notification.url}" if notification.url.startswith("/") else ""
-    send_mail(notification.title, f"{notification.body}{link}", None, [notification.recipient.email])
+    # In the recipient's language, whoever caused the message and whatever language the worker runs in.
+    with translation.override(notification.recipient.language or settings.LANGUAGE_CODE):
+        subject, body = notification.display_title, notification.display_body
+    send_mail(subject, f"{body}{link}", None, [notification.recipient.email])
 
 
 @db_periodic_task(crontab(minute="*"))

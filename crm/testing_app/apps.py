@@ -43,3 +43,10 @@ class TestingAppConfig(AppConfig):
         register_widget(widgets.MY_PROJECTS)
         register_personal_data(personal_data.PROVIDER)
         register_merge_hook("testing_app.deals", merge.deals_after_merge)
+
+        from crm.notifications.messages import register_message_kind
+        from crm.testing_app.messages import MILESTONE_DUE, NEW_MILESTONE, NOTE
+
+        register_message_kind(NEW_MILESTONE)
+        register_message_kind(MILESTONE_DUE)
+        register_message_kind(NOTE)

@@ -15,6 +15,7 @@ from crm.core.errors import DomainError
 from crm.notifications.services import notify
 from crm.system.calendar import add_working_hours
 from crm.system.numbering import next_number, next_numbers
+from crm.testing_app.messages import MILESTONE_DUE, NEW_MILESTONE
 from crm.testing_app.models import Account, Deal, Milestone, Project
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def add_milestone(*, actor: User, project: Project, title: str, working_hours: f
     milestone = Milestone.objects.create(project=project, title=title, due_at=due_at)
     record_create(actor=actor, instance=milestone)
     if project.owner is not None and project.owner != actor:
-        notify(project.owner, f"New milestone on {project.name}: {title}", url=project.get_absolute_url())
+        notify(project.owner, NEW_MILESTONE(project=project.name, milestone=title), url=project.get_absolute_url())
     return milestone
 
 
@@ -97,7 +98,7 @@ def remind_due_milestones(now: dt.datetime | None = None) -> int:
                .select_related("project__owner"))
     for milestone in due:
         if (owner := milestone.project.owner) is not None:
-            notify(owner, f"Milestone due: {milestone.title}", url=milestone.project.get_absolute_url())
+            notify(owner, MILESTONE_DUE(milestone=milestone.title), url=milestone.project.get_absolute_url())
     Milestone.objects.filter(pk__in=[m.pk for m in due]).update(reminded_at=now)
     return len(due)
 

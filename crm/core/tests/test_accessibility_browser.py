@@ -10,6 +10,7 @@ import pytest
 from crm.customers.services import create_contact, create_customer, delete_customer, log_activity
 from crm.customers.services.pool import release_to_pool
 from crm.notifications.services import notify
+from crm.testing_app.messages import NOTE
 from tests_support import describe_axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,7 +30,7 @@ def records(org):
     release_to_pool(actor=org["sales1"], customer=pooled, reason="暂无需求")
     delete_customer(actor=org["admin"], customer=create_customer(actor=org["admin"], data={"name": "苏州旧客户"}))
     for user in (org["admin"], org["sales1"]):
-        notify(user, "客户即将回到公海", "杭州云帆科技有限公司 7 天后回到公海",
+        notify(user, NOTE(title="客户即将回到公海", body="杭州云帆科技有限公司 7 天后回到公海"),
                f"/customers/{customer.pk}/")
     return {"customer": customer, "contact": contact}
 

@@ -16,6 +16,7 @@ from crm.audit.models import AuditEvent
 from crm.core.concurrency import SetChange, apply_set_change, bump_version, lock_for_update
 from crm.core.errors import DomainError
 from crm.customers.apps import NUMBER_SEQUENCE
+from crm.customers.messages import FOLLOW_UP_DUE
 from crm.customers.models import Activity, Contact, Customer, Tag
 from crm.customers.services.personal_data import apply_consent_rules
 from crm.notifications.services import schedule_reminder
@@ -298,7 +299,6 @@ def log_activity(*, actor: User, customer: Customer, data: dict[str, Any]) -> Ac
     if activity.next_follow_up_at and customer.owner is not None:
         schedule_reminder(
             actor=actor, recipient=customer.owner, due_at=activity.next_follow_up_at,
-            title=_("Follow up with %(customer)s") % {"customer": customer.name},
-            body=activity.subject, url=customer.get_absolute_url())
+            message=FOLLOW_UP_DUE(customer=customer.name, subject=activity.subject), url=customer.get_absolute_url())
     audit.record_create(actor=actor, instance=activity)
     return activity

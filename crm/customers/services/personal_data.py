@@ -31,6 +31,7 @@ from crm.audit import services as audit
 from crm.audit.models import AuditEvent
 from crm.core.errors import DomainError
 from crm.customers.models import Activity, Contact, Customer, PoolMovement
+from crm.notifications.messages import scrub_params
 from crm.notifications.models import Notification, Reminder
 
 # What an erasure clears (besides the name, which becomes a placeholder, and consent, which is withdrawn).
@@ -389,7 +390,8 @@ def _erase_reminders(erasure: Erasure) -> dict[str, int]:
         for row in rows:
             row.title = erasure.scrub(row.title)[:200]
             row.body = erasure.scrub(row.body)
-        model.objects.bulk_update(rows, ["title", "body"], batch_size=500)
+            row.params = scrub_params(row.params, erasure.scrub)  # the subject, kept untranslated
+        model.objects.bulk_update(rows, ["title", "body", "params"], batch_size=500)
     return {}
 
 

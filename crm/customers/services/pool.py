@@ -28,19 +28,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from crm.accounts.models import User
 from crm.audit import services as audit
 from crm.core.concurrency import bump_version
 from crm.core.errors import DomainError
 from crm.core.timeline import TimelineEntry
+from crm.customers.messages import RETURNED_TO_POOL, RETURNING_SOON
 from crm.customers.models import IDLE_SINCE_SQL, Customer, PoolAuditAction, PoolMovement, PoolRule
 from crm.customers.role_settings import POOL_CLAIM_LIMIT
 from crm.notifications.models import Notification
@@ -152,19 +151,7 @@ def return_idle_customers(now: dt.datetime | None = None) -> int:
                 for _pk, owner, _name in batch:
                     returned[owner] += 1
     for recipient in User.objects.filter(pk__in=returned, is_active=True):
-        with translation.override(recipient.language or settings.LANGUAGE_CODE):
-            count = returned[recipient.pk]
-            notify(
-                recipient,
-                ngettext(
-                    "%(count)d customer went back to the public pool",
-                    "%(count)d customers went back to the public pool",
-                    count,
-                )
-                % {"count": count},
-                _("They had no follow-up for longer than the pool rule allows."),
-                reverse("customers:pool"),
-            )
+        notify(recipient, RETURNED_TO_POOL(count=returned[recipient.pk]), reverse("customers:pool"))
     return sum(returned.values())
 
 
@@ -222,21 +209,10 @@ def warn_owners_before_return(now: dt.datetime | None = None) -> int:
 
 
 def _send_warning(owner: User, items: list[PendingReturn]) -> None:
-    with translation.override(owner.language or settings.LANGUAGE_CODE):
-        lines = [
-            _("%(customer)s — returns on %(date)s")
-            % {"customer": item.name, "date": timezone.localtime(item.returns_at).strftime("%Y-%m-%d")}
-            for item in items[:WARNING_LIST_LENGTH]
-        ]
-        if len(items) > WARNING_LIST_LENGTH:
-            lines.append(_("… and %(count)d more") % {"count": len(items) - WARNING_LIST_LENGTH})
-        title = ngettext(
-            "%(count)d customer will return to the public pool soon",
-            "%(count)d customers will return to the public pool soon",
-            len(items),
-        ) % {"count": len(items)}
-        body = "\n".join([_("Log a follow-up to keep them:"), *lines])
-        notify(owner, title, body, reverse("customers:pool_returning"), email=True, level=Notification.Level.WARNING)
+    shown = [{"customer": item.name, "returns_at": item.returns_at.isoformat()}
+             for item in items[:WARNING_LIST_LENGTH]]
+    notify(owner, RETURNING_SOON(count=len(items), customers=shown, more=max(0, len(items) - WARNING_LIST_LENGTH)),
+           reverse("customers:pool_returning"), email=True, level=Notification.Level.WARNING)
 
 
 RETURNING_SHOWN = 100

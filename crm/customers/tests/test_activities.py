@@ -25,7 +25,7 @@ def test_logging_a_call_sets_the_dates_and_schedules_a_reminder(customer, rep):
     customer.refresh_from_db()
     assert customer.last_follow_up_at is not None and customer.next_follow_up_at == tomorrow
     reminder = Reminder.objects.get(recipient=rep)
-    assert reminder.due_at == tomorrow and "宁波海天贸易" in reminder.title
+    assert reminder.due_at == tomorrow and "宁波海天贸易" in reminder.display_title
     assert send_due_reminders(now=tomorrow + dt.timedelta(minutes=1)) == 1
     assert Notification.objects.filter(recipient=rep, url=customer.get_absolute_url()).exists()
 

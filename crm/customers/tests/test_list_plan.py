@@ -273,6 +273,33 @@ def test_the_home_page_stage_counts_read_the_owner_index(org):
 
 
 @pytest.mark.django_db
+def test_the_team_stage_counts_read_the_owner_index_alone_under_a_managers_scope(org):
+    """"Customers by stage per person" for a manager: the scope's department test is answered from the owner
+    index (it holds the department), not by reading each of the team's 500,000 rows (0.66 s at a million)."""
+    from django.test.utils import CaptureQueriesContext
+
+    from crm.customers.widgets import team_stages_widget
+
+    with CaptureQueriesContext(connection) as queries:
+        team_stages_widget(org["manager"])
+    grouped = next(q["sql"] for q in queries.captured_queries if "GROUP BY" in q["sql"])
+    assert "department_id" in grouped  # the manager's scope is in the statement
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"EXPLAIN QUERY PLAN {grouped}")
+            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
+            assert "COVERING INDEX customer_owner_stage_idx (owner_id=?)" in plan, plan
+        else:
+            # The index carries the id the scope's collaborator test names (migration 0023).
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'customer_owner_stage_idx'")
+            assert "INCLUDE (id)" in cursor.fetchone()[0]
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN (FORMAT JSON) {grouped}")
+            plan = json.dumps(cursor.fetchone()[0])
+            assert "customer_owner_stage_idx" in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.django_db
 def test_contacts_are_scoped_by_a_lookup_of_their_customer(org):
     """A rep's contacts: each contact's customer is looked up by primary key and checked, never the rep's whole
     scope joined first (SQLite then scanned every customer: 5 s for the contacts API at a million)."""

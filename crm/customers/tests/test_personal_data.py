@@ -167,7 +167,8 @@ def test_erasure_scrubs_the_follow_ups_and_the_audit_trail(manager, person):
         assert secret not in trail, secret
     # nor does the reminder the follow-up scheduled
     reminder = Reminder.objects.get(url=person.customer.get_absolute_url())
-    assert "张三" not in reminder.title + reminder.body
+    stored = json.dumps(reminder.params, ensure_ascii=False)
+    assert "张三" not in reminder.display_title + reminder.display_body + stored
     # the trail still says what changed, and when
     update = contact_events(person).get(action="update")
     assert set(update.changes) >= {"title", "mobile"} and update.changes["title"] == ["***", "***"]

@@ -125,7 +125,7 @@ def test_a_return_is_recorded_in_the_pool_history_and_the_audit_trail(rules, rep
     assert event.actor is None and event.changes["owner"] == [str(rep), None]
     assert not customer.collaborators.exists()  # the old team lets go too
     notice = Notification.objects.get(recipient=rep)
-    assert "1" in notice.title and notice.url == "/customers/pool/"
+    assert "1" in notice.display_title and notice.url == "/customers/pool/"
 
 
 def test_the_rule_writes_its_audit_rows_in_bulk_not_one_insert_per_customer(rules, rep, other_rep):
@@ -156,9 +156,9 @@ def test_owners_are_warned_once_in_one_message_each(rules, rep, other_rep, smtp,
     notice = Notification.objects.get(recipient=rep)
     assert notice.level == Notification.Level.WARNING and notice.url == "/customers/pool/returning/"
     for customer in [*mine, key_account]:
-        assert customer.name in notice.body
-    assert "还早" not in notice.body
-    assert Notification.objects.get(recipient=other_rep).body.count(theirs.name) == 1
+        assert customer.name in notice.display_body
+    assert "还早" not in notice.display_body
+    assert Notification.objects.get(recipient=other_rep).display_body.count(theirs.name) == 1
     # One e-mail per owner, through a real SMTP server.
     assert sorted(rcpt for e in smtp.envelopes for rcpt in e.rcpt_tos) == sorted([rep.email, other_rep.email])
     with django_capture_on_commit_callbacks(execute=True):

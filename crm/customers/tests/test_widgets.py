@@ -145,3 +145,20 @@ def test_the_home_page_reads_a_fixed_number_of_queries_whatever_the_team_size(cl
         create_customer(actor=team["other"], data={"name": f"更多客户{i}"})
     with django_assert_max_num_queries(40):
         client.get("/")
+
+
+def test_the_team_stage_counts_are_reused_for_a_while_and_say_when_they_were_counted(client_for, org, team):
+    from django.core.cache import cache
+
+    from crm.customers.widgets import team_stages_widget
+
+    manager = org["manager"]
+    first = team_stages_widget(manager)
+    create_customer(actor=team["rep"], data={"name": "又一个客户"})
+    again = team_stages_widget(manager)
+    assert again["rows"] == first["rows"] and again["counted_at"] == first["counted_at"]  # not counted again
+    html = widget_html(client_for(manager).get("/"), "customers.team_stages")
+    assert "as of " in html or "截至" in html
+    cache.clear()  # what TEAM_COUNTS_SECONDS later brings
+    fresh = {person: total for person, _counts, total in team_stages_widget(manager)["rows"]}
+    assert fresh[team["rep"]] == {person: total for person, _c, total in first["rows"]}[team["rep"]] + 1

@@ -9,6 +9,10 @@ from crm.notifications.models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    # Worded in the caller's language (UserLanguageMixin), not the language of whoever caused the notification.
+    title = serializers.CharField(source="display_title", read_only=True)
+    body = serializers.CharField(source="display_body", read_only=True)
+
     class Meta:
         model = Notification
         fields = ["id", "title", "body", "url", "level", "created_at", "read_at"]

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 from crm.notifications.mail import OUTBOX_BACKEND, purge_outbox
 from crm.notifications.models import OutboxMessage
 from crm.notifications.services import notify
+from crm.testing_app.messages import NOTE
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,7 +26,7 @@ def outbox(settings):
 
 def test_a_notification_by_email_lands_in_the_outbox_and_the_admin_reads_it(outbox, rep, admin_user, client_for):
     # Given no mail server: a reminder by e-mail for a rep (the task queue runs it at commit)
-    notify(rep, "客户即将进入公海", "华为技术 3 天后回到公海", url="/customers/1/", email=True)
+    notify(rep, NOTE(title="客户即将进入公海", body="华为技术 3 天后回到公海"), url="/customers/1/", email=True)
     kept = OutboxMessage.objects.get()
     assert (kept.recipients, kept.subject) == (rep.email, "客户即将进入公海")
     assert "华为技术 3 天后回到公海" in kept.body and "/customers/1/" in kept.body
@@ -43,15 +44,15 @@ def test_a_notification_by_email_lands_in_the_outbox_and_the_admin_reads_it(outb
 
 
 def test_only_administrators_read_the_outbox(outbox, rep, manager, client_for):
-    notify(manager, "审批提醒", "机密内容", email=True)
+    notify(manager, NOTE(title="审批提醒", body="机密内容"), email=True)
     assert client_for(rep).get(reverse("notifications:outbox")).status_code == 403
     assert "机密内容" not in client_for(rep).get(reverse("notifications:list")).content.decode()
     assert reverse("notifications:outbox") not in client_for(rep).get(reverse("home")).content.decode()
 
 
 def test_the_outbox_forgets_old_mail(outbox, rep):
-    notify(rep, "旧邮件", email=True)
-    notify(rep, "新邮件", email=True)
+    notify(rep, NOTE(title="旧邮件"), email=True)
+    notify(rep, NOTE(title="新邮件"), email=True)
     OutboxMessage.objects.filter(subject="旧邮件").update(created_at=timezone.now() - dt.timedelta(days=31))
     assert purge_outbox(days=30) == 1
     assert list(OutboxMessage.objects.values_list("subject", flat=True)) == ["新邮件"]

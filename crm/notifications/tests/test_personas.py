@@ -4,6 +4,7 @@ administrator reads another's."""
 from crm.core.testing import PersonaMatrixTestCase
 from crm.notifications.models import Notification
 from crm.notifications.services import notify
+from crm.testing_app.messages import NOTE
 
 
 class NotificationPersonaTest(PersonaMatrixTestCase):
@@ -16,4 +17,4 @@ class NotificationPersonaTest(PersonaMatrixTestCase):
 
     @classmethod
     def make_record(cls, owner, label):
-        return notify(owner, label)
+        return notify(owner, NOTE(title=label))
