@@ -10,9 +10,7 @@ Prints medians over BENCH_RUNS runs (default 30) after warm-up; the ratio is fra
 from __future__ import annotations
 
 import os
-import statistics
 import sys
-import time
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crm.settings")
 os.environ.setdefault("CRM_API_THROTTLE_USER", "1000000/minute")
@@ -22,6 +20,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import timing  # noqa: E402  (bench/timing, beside this script)
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -36,14 +35,7 @@ settings.ALLOWED_HOSTS = ["*"]
 
 
 def median_ms(fn, runs: int = RUNS) -> float:
-    for _ in range(3):
-        fn()
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+    return timing.median_ms(fn, runs, warmup=3)
 
 
 def raw(sql: str, params: list):
