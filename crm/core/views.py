@@ -129,8 +129,8 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
     sortable: Collection[str] = ()
     default_sort: str = ""  # "" = the model's Meta.ordering
     # Below 768 px each row is a card (core/list/page.html): the first column is its title, then these columns,
-    # each with its label, shown on the card even when the user's table leaves them out. Empty: the first four
-    # columns the table shows.
+    # each with its label, shown on the card even when the user's table leaves them out. Empty: the three columns
+    # the table shows after its first.
     card_columns: Sequence[str] = ()
 
     def __init_subclass__(cls, **kwargs):
