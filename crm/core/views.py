@@ -278,8 +278,7 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
             sortable=(sortable := [name for name in self.offered_columns() if name in self.sortable
                                    and name not in self.unsortable_columns]),
             sort_choices=self.sort_choices(sortable),
-            active_filters=sum(1 for name in (self.filterset.filters if getattr(self, "filterset", None) else ())
-                               if name != "q" and any(self.request.GET.getlist(name))),
+            active_filters=self.active_filter_count(),
             sort=self.get_sort(),
             list_key=self.list_key,
             current_view=self.current_view,
@@ -290,11 +289,18 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
         )
         return context
 
+    def active_filter_count(self) -> int:
+        """How many of the filter set's filters the query sets (the search box aside): the phone's Filters button
+        says so while the filters are folded."""
+        filterset = getattr(self, "filterset", None)
+        names: Collection[str] = filterset.filters if filterset is not None else ()
+        return len([name for name in names if name != "q" and any(self.request.GET.getlist(name))])
+
     def sort_choices(self, sortable: list[str]) -> list[tuple[str, str]]:
         """The sort picker's options (a phone's cards have no header to click): each sortable column both ways."""
         choices = [("", _("Default order"))]
         for name in sortable:
-            label = capfirst(self.column_label(name))
+            label = capfirst(str(self.column_label(name)))
             choices += [(name, f"{label} ↑"), (f"-{name}", f"{label} ↓")]
         return choices
 
@@ -312,7 +318,7 @@ class ScopedListView(ScopedQuerysetMixin, generic.ListView):
             return ' class="crm-card-title"'
         if not on_card:
             return ' class="crm-card-hide"'
-        label = conditional_escape(capfirst(self.column_label(name)))
+        label = conditional_escape(capfirst(str(self.column_label(name))))
         return f' data-label="{label}"' if in_table else f' class="d-md-none" data-label="{label}"'
 
     def team_filters(self) -> dict[str, Any] | None:
