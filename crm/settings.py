@@ -310,7 +310,8 @@ LOG_LEVEL = os.environ.get("CRM_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "crm.core.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "crm.core.logging.RequestIdFilter"},
+                "client_error": {"()": "crm.core.logging.ClientErrorFilter"}},
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -319,7 +320,9 @@ LOGGING = {
         }
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}
+        # client_error: a request refused as the client's fault (django.security's 400s) logs its line without
+        # a traceback. On the handler, as a logger's filters do not apply to its children's records.
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id", "client_error"]}
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
