@@ -190,10 +190,13 @@ def test_a_workbook_that_unpacks_to_more_than_allowed_is_refused_unread(settings
 def test_a_row_wider_than_excel_allows_is_refused_as_it_streams():
     # 100,000 columns made a mapping page of 100 MB.
     heading = "".join(inline_cell(f"h{i}") for i in range(20_000))
+    workbook = raw_xlsx([heading, inline_cell("x")])  # built before the clock starts: only the reading is timed
     started = time.perf_counter()
     with pytest.raises(FileProblem, match="more than 16,384 columns"):
-        read_table(raw_xlsx([heading, inline_cell("x")]), "wide.xlsx")
-    assert time.perf_counter() - started < 2
+        read_table(workbook, "wide.xlsx")
+    # Refused while streaming, it takes a fraction of a second (0.2 s here); the loose bound still catches a
+    # reader that builds the whole row first, and holds on a busy CI machine.
+    assert time.perf_counter() - started < 5
 
 
 def test_more_columns_than_allowed_are_refused_and_empty_ones_past_them_dropped(settings):
