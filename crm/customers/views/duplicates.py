@@ -99,8 +99,9 @@ class PossibleDuplicatesView(ModulePermissionMixin, generic.View):
     action = "create"
 
     def post(self, request):
-        found = find_possible_duplicates(request.user, name=request.POST.get("name", ""),
-                                         phone=request.POST.get("phone", ""), email=request.POST.get("email", ""))
+        # NUL never belongs in a name, phone or e-mail, and PostgreSQL refuses it in a query parameter.
+        typed = {key: request.POST.get(key, "").replace("\x00", "") for key in ("name", "phone", "email")}
+        found = find_possible_duplicates(request.user, **typed)
         return render(request, "customers/duplicates/_possible.html", {"found": found})
 
 
